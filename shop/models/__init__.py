@@ -1,0 +1,24 @@
+from .catalog import Category, Product, ProductImage
+from .checkout import Address, Cart, CartItem, DailyOrderCounter, PaymentSettings, ShippingRate
+from .orders import Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod
+from .payments import PaymentProof
+from .stock import StockMovement
+
+__all__ = [
+    "Address",
+    "Cart",
+    "CartItem",
+    "Category",
+    "DailyOrderCounter",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "OrderStatus",
+    "PaymentMethod",
+    "PaymentProof",
+    "PaymentSettings",
+    "Product",
+    "ProductImage",
+    "ShippingRate",
+    "StockMovement",
+]

@@ -1,0 +1,10 @@
+from django import template
+
+from shop.money import format_rupiah
+
+register = template.Library()
+
+
+@register.filter
+def rupiah(amount):
+    return format_rupiah(amount)
