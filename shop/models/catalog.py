@@ -7,6 +7,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable
 from wagtail.search import index
+from wagtail.search.queryset import SearchableQuerySetMixin
 
 
 class Category(models.Model):
@@ -26,7 +27,7 @@ class Category(models.Model):
         return f"{self.parent} › {self.name}" if self.parent_id else self.name
 
 
-class ProductQuerySet(models.QuerySet):
+class ProductQuerySet(SearchableQuerySetMixin, models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
