@@ -114,8 +114,8 @@ class Command(BaseCommand):
     def home_page_blocks(self, home, categories):
         if home.body:
             return
-        hero_image = _image("Demo hero", draw_picture("Belanja produk lokal", "#e8562a", size=(1600, 600)))
-        banner_image = _image("Demo banner", draw_picture("Gratis ongkir", "#15803d", size=(480, 240)))
+        hero_image = _image("Demo hero", draw_picture("", "#c2411b", size=(1600, 600)))
+        banner_image = _image("Demo banner", draw_picture("", "#15803d", size=(480, 240)))
         catalog = CatalogPage.objects.first()
         home.body = [
             ("hero", {

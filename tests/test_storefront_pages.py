@@ -1,0 +1,162 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import Page
+
+from home.models import HomePage, StandardPage
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shelf(catalog_page, category):
+    """Three categories' worth of products, one inactive, one sold out."""
+    other = factories.category(name="Minuman")
+    products = [factories.product(category=category, name=f"Keripik {i}", stock=5, price=10_000 + i * 1000) for i in range(5)]
+    products += [factories.product(category=other, name=f"Kopi {i}", stock=5, price=50_000 + i) for i in range(3)]
+    factories.product(category=category, name="Produk Tersembunyi", stock=5, is_active=False)
+    factories.product(category=other, name="Kopi Habis", stock=0)
+    return {"category": category, "other": other, "products": products}
+
+
+def test_home_page_renders_with_every_block(client, shelf):
+    from wagtail.images.models import Image
+    from django.core.files.base import ContentFile
+    from home.demo.images import draw_picture
+
+    image = Image.objects.create(title="hero", file=ContentFile(draw_picture("Hero", "#e8562a", size=(320, 120)), name="hero.jpg"))
+    home = HomePage.objects.get()
+    home.body = [
+        ("hero", {"image": image, "heading": "Produk lokal pilihan", "text": "Teks", "cta_text": "Belanja", "cta_page": None, "cta_url": "/produk/"}),
+        ("product_grid", {"heading": "Terbaru", "source": "newest", "category": None, "products": [], "limit": 4}),
+        ("product_grid", {"heading": "Kopi", "source": "category", "category": shelf["other"], "products": [], "limit": 4}),
+        ("product_grid", {"heading": "Pilihan", "source": "picked", "category": None, "products": shelf["products"][:2], "limit": 4}),
+        ("promo_banner", {"image": None, "heading": "Gratis ongkir", "text": "", "link_page": None, "link_url": "", "colour": "green"}),
+        ("rich_text", "<p>Selamat datang</p>"),
+    ]
+    home.save_revision().publish()
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for text in ("Produk lokal pilihan", "Terbaru", "Gratis ongkir", "Selamat datang", "Kopi 0", "Rp 50.000"):
+        assert text in html
+    assert "Produk Tersembunyi" not in html
+
+
+def test_standard_page_renders(client):
+    home = HomePage.objects.get()
+    home.add_child(instance=StandardPage(title="Cara Belanja", slug="cara-belanja", intro="Mudah", body=[("rich_text", "<p>Langkah satu</p>")]))
+    response = client.get("/cara-belanja/")
+    assert response.status_code == 200
+    assert "Langkah satu" in response.content.decode()
+
+
+def test_catalog_lists_only_active_products(client, shelf, catalog_page):
+    response = client.get(catalog_page.url)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Keripik 0" in html and "Kopi 2" in html
+    assert "Produk Tersembunyi" not in html
+    assert "Habis" in html  # the sold-out card says so
+
+
+def test_catalog_filters_by_category(client, shelf, catalog_page):
+    response = client.get(catalog_page.url, {"kategori": shelf["other"].slug})
+    names = [p.name for p in response.context["products"]]
+    assert sorted(names) == ["Kopi 0", "Kopi 1", "Kopi 2", "Kopi Habis"]
+
+
+def test_catalog_unknown_category_shows_nothing(client, shelf, catalog_page):
+    response = client.get(catalog_page.url, {"kategori": "tidak-ada"})
+    assert response.status_code == 200
+    assert list(response.context["products"]) == []
+
+
+def test_parent_category_includes_children(client, catalog_page, category):
+    child = factories.category(name="Anak", parent=category)
+    factories.product(category=child, name="Produk Anak", stock=1)
+    response = client.get(catalog_page.url, {"kategori": category.slug})
+    assert [p.name for p in response.context["products"]] == ["Produk Anak"]
+
+
+@pytest.mark.parametrize(
+    "sort, key, reverse",
+    [("price_asc", "price", False), ("price_desc", "price", True), ("name", "name", False)],
+)
+def test_catalog_sorts(client, shelf, catalog_page, sort, key, reverse):
+    products = list(client.get(catalog_page.url, {"urut": sort}).context["products"])
+    values = [getattr(p, key) for p in products]
+    assert values == sorted(values, reverse=reverse)
+
+
+def test_catalog_sort_newest_first(client, shelf, catalog_page):
+    products = list(client.get(catalog_page.url, {"urut": "newest"}).context["products"])
+    assert products[0].name == "Kopi Habis"
+
+
+def test_catalog_paginates(client, shelf, catalog_page, settings):
+    settings.CATALOG_PAGE_SIZE = 4
+    first = client.get(catalog_page.url)
+    assert len(first.context["products"]) == 4
+    assert first.context["page_obj"].paginator.num_pages == 3
+    last = client.get(catalog_page.url, {"halaman": 3})
+    assert len(last.context["products"]) == 1
+    # Garbage or out-of-range page numbers fall back instead of failing.
+    assert client.get(catalog_page.url, {"halaman": "abc"}).status_code == 200
+    assert client.get(catalog_page.url, {"halaman": 99}).context["page_obj"].number == 3
+
+
+def test_catalog_query_count_does_not_grow_with_products(client, catalog_page, category, settings):
+    settings.CATALOG_PAGE_SIZE = 50
+    from wagtail.images.models import Image
+    from django.core.files.base import ContentFile
+    from home.demo.images import draw_picture
+    from shop.models import ProductImage
+
+    image = Image.objects.create(title="p", file=ContentFile(draw_picture("P", "#0ea5e9", size=(64, 64)), name="p.jpg"))
+
+    def add(n):
+        for _ in range(n):
+            product = factories.product(category=category, stock=2)
+            ProductImage.objects.create(product=product, image=image)
+
+    add(3)
+    client.get(catalog_page.url)  # warm caches (site root, renditions)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(catalog_page.url).status_code == 200
+    add(30)
+    client.get(catalog_page.url)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(catalog_page.url).status_code == 200
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+    assert len(many) <= 15
+
+
+def test_product_page(client, catalog_page, category):
+    product = factories.product(category=category, name="Kopi Gayo", price=85_000, compare_at_price=100_000, stock=4, description="<p>Arabika</p>")
+    response = client.get(product.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Kopi Gayo" in html and "Rp 85.000" in html and "Rp 100.000" in html and "Arabika" in html
+    assert "Tersedia" in html and "-15%" in html
+
+
+def test_sold_out_product_page_says_habis(client, catalog_page, category):
+    product = factories.product(category=category, stock=0)
+    html = client.get(product.get_absolute_url()).content.decode()
+    assert "Habis" in html and "Tersedia" not in html
+
+
+def test_inactive_or_unknown_product_is_404(client, catalog_page, category):
+    product = factories.product(category=category, stock=3, is_active=False)
+    assert client.get(f"{catalog_page.url}{product.slug}/").status_code == 404
+    assert client.get(f"{catalog_page.url}tidak-ada/").status_code == 404
+
+
+def test_catalog_url_follows_a_renamed_catalog_page(client, catalog_page, product):
+    first_url = product.get_absolute_url()
+    catalog_page.slug = "belanja"
+    catalog_page.save_revision().publish()
+    assert product.get_absolute_url() != first_url
+    assert client.get(product.get_absolute_url()).status_code == 200
