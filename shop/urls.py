@@ -1,3 +1,24 @@
+from django.urls import path
+
+from shop.views import account, cart, checkout, orders
+
 app_name = "shop"
 
-urlpatterns = []
+urlpatterns = [
+    path("keranjang/", cart.cart_detail, name="cart"),
+    path("keranjang/tambah/", cart.cart_add, name="cart_add"),
+    path("keranjang/ubah/", cart.cart_update, name="cart_update"),
+    path("keranjang/hapus/", cart.cart_remove, name="cart_remove"),
+    path("checkout/", checkout.checkout, name="checkout"),
+    path("checkout/tinjau/", checkout.checkout_review, name="checkout_review"),
+    path("pesanan/", orders.order_list, name="order_list"),
+    path("pesanan/<str:number>/", orders.order_detail, name="order_detail"),
+    path("pesanan/<str:number>/bukti/", orders.upload_payment_proof, name="payment_proof_upload"),
+    path("pesanan/<str:number>/bukti/<int:proof_id>/", orders.payment_proof_file, name="payment_proof_file"),
+    path("pesanan/<str:number>/batal/", orders.cancel_order, name="order_cancel"),
+    path("akun/", account.account_overview, name="account"),
+    path("akun/alamat/baru/", account.address_create, name="address_create"),
+    path("akun/alamat/<int:pk>/ubah/", account.address_edit, name="address_edit"),
+    path("akun/alamat/<int:pk>/hapus/", account.address_delete, name="address_delete"),
+    path("akun/alamat/<int:pk>/utama/", account.address_make_default, name="address_make_default"),
+]

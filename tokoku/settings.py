@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "wagtail.contrib.settings.context_processors.settings",
                 "tokoku.context_processors.storefront",
+                "shop.context_processors.cart_summary",
             ],
         },
     },

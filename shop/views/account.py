@@ -1,0 +1,75 @@
+"""The buyer's account page and address book. Sign-up, login and passwords are allauth's."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shop.forms import AddressForm
+
+
+@login_required
+def account_overview(request):
+    return render(
+        request,
+        "shop/account.html",
+        {"addresses": request.user.addresses.all(), "recent_orders": request.user.orders.all()[:3]},
+    )
+
+
+@login_required
+def address_create(request):
+    form = AddressForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        address = form.save(commit=False)
+        address.user = request.user
+        # The first address is the one checkout offers first.
+        address.is_default = not request.user.addresses.exists()
+        address.save()
+        messages.success(request, _("Alamat disimpan."))
+        return redirect("shop:account")
+    return render(request, "shop/address_form.html", {"form": form, "is_new": True})
+
+
+@login_required
+def address_edit(request, pk):
+    address = get_object_or_404(request.user.addresses, pk=pk)
+    form = AddressForm(request.POST or None, instance=address)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Alamat diperbarui."))
+        return redirect("shop:account")
+    return render(request, "shop/address_form.html", {"form": form, "address": address, "is_new": False})
+
+
+@login_required
+def address_delete(request, pk):
+    address = get_object_or_404(request.user.addresses, pk=pk)
+    if request.method == "POST":
+        with transaction.atomic():
+            address.delete()
+            if address.is_default:
+                _make_default(request.user.addresses.order_by("-created_at").first())
+        messages.success(request, _("Alamat dihapus."))
+        return redirect("shop:account")
+    return render(request, "shop/address_confirm_delete.html", {"address": address})
+
+
+@login_required
+@require_POST
+def address_make_default(request, pk):
+    with transaction.atomic():
+        _make_default(get_object_or_404(request.user.addresses.select_for_update(), pk=pk))
+    messages.success(request, _("Alamat utama diganti."))
+    return redirect("shop:account")
+
+
+def _make_default(address):
+    if address is None:
+        return
+    address.user.addresses.exclude(pk=address.pk).update(is_default=False)
+    if not address.is_default:
+        address.is_default = True
+        address.save(update_fields=["is_default"])
