@@ -1,5 +1,6 @@
 from .catalog import Category, Product, ProductImage
 from .checkout import Address, Cart, CartItem, DailyOrderCounter, PaymentSettings, ShippingRate
+from .imports import ProductImport
 from .orders import Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod
 from .payments import PaymentProof
 from .stock import StockMovement
@@ -19,6 +20,7 @@ __all__ = [
     "PaymentSettings",
     "Product",
     "ProductImage",
+    "ProductImport",
     "ShippingRate",
     "StockMovement",
 ]

@@ -1,7 +1,7 @@
 """The only code that changes a product's stock. Each change writes a StockMovement."""
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils.translation import gettext as _
 
 from shop.models import Product, StockMovement
@@ -48,3 +48,51 @@ def adjust_stock(product, delta, reason, *, actor=None, note=""):
     if reason not in MANUAL_REASONS:
         raise OrderError(_("Alasan penyesuaian stok tidak dikenal."))
     return move_stock(product.pk, delta, reason, actor=actor, note=note)
+
+
+IMPORT_BATCH = 500
+
+
+def import_stock_levels(levels, *, actor=None, note=""):
+    """Bring products to the stock levels read from an import file; returns how many movements.
+
+    `levels` maps product id -> new stock. Each change is one StockMovement (reason import) for
+    the difference, written in bulk, and stock moves by the same deltas in one conditional
+    UPDATE per batch, so stock == sum(movements) holds for every product. Processed orders took
+    their stock when their payment was confirmed and need nothing more from it, so the only
+    floor a level has to respect is zero (checked here and by the database constraint).
+    """
+    if any(level < 0 for level in levels.values()):
+        raise OrderError(_("Stok tidak boleh negatif."))
+    written = 0
+    with transaction.atomic():
+        ids = sorted(levels)
+        for start in range(0, len(ids), IMPORT_BATCH):
+            batch = ids[start : start + IMPORT_BATCH]
+            # Ascending pk, like every other stock writer, so none of them deadlock with this one.
+            current = dict(
+                Product.objects.filter(pk__in=batch).order_by("pk").select_for_update().values_list("pk", "stock")
+            )
+            if len(current) != len(batch):
+                raise OrderError(_("Sebagian produk tidak ditemukan saat mencatat stok impor."))
+            deltas = {pk: levels[pk] - current[pk] for pk in batch if levels[pk] != current[pk]}
+            if not deltas:
+                continue
+            updated = (
+                Product.objects.filter(pk__in=list(deltas))
+                .filter(stock=_per_product({pk: current[pk] for pk in deltas}))
+                .update(stock=F("stock") + _per_product(deltas))
+            )
+            if updated != len(deltas):
+                # Only reachable if something changed stock without the row lock.
+                raise OrderError(_("Stok berubah selama impor; tidak ada yang disimpan. Coba impor lagi."))
+            StockMovement.objects.bulk_create(
+                StockMovement(product_id=pk, delta=delta, reason=StockMovement.Reason.IMPORT, actor=actor, note=note)
+                for pk, delta in sorted(deltas.items())
+            )
+            written += len(deltas)
+    return written
+
+
+def _per_product(values):
+    return Case(*(When(pk=pk, then=Value(value)) for pk, value in values.items()), output_field=IntegerField())
