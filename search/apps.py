@@ -5,3 +5,8 @@ class SearchConfig(AppConfig):
     name = "search"
     label = "storefront_search"
     verbose_name = "Pencarian"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()
