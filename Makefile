@@ -29,7 +29,7 @@ run: demo
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
-	$(PY) scripts/run_tests.py
+	$(PY) scripts/run_tests.py $(ARGS)
 
 bench: install
 	$(PY) bench/run_all.py
