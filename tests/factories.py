@@ -41,3 +41,61 @@ def product(stock=0, **fields):
         set_opening_stock(created, stock)
         created.refresh_from_db(fields=["stock"])
     return created
+
+
+IMPORT_HEADERS = ["sku", "name", "category", "price", "compare_at_price", "weight_grams", "stock", "is_active", "description"]
+
+
+def product_sheet(rows, headers=None, name="produk.xlsx"):
+    """An uploaded product spreadsheet, .xlsx or .csv by its name; headers default to the template's."""
+    import csv
+    import io
+
+    import openpyxl
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    headers = IMPORT_HEADERS if headers is None else headers
+    out = io.BytesIO()
+    if name.endswith(".csv"):
+        text = io.StringIO()
+        csv.writer(text).writerows([headers, *rows])
+        out.write(text.getvalue().encode("utf-8"))
+    else:
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.title = "Produk"
+        for row in [headers, *rows]:
+            sheet.append(list(row))
+        workbook.save(out)
+    return SimpleUploadedFile(name, out.getvalue())
+
+
+def import_row(sku, name="Kaos Polos", category="", price=150_000, compare_at_price="", weight_grams=250, stock="",
+               is_active="ya", description=""):
+    """One row of the import template, in IMPORT_HEADERS order."""
+    return [sku, name, category, price, compare_at_price, weight_grams, stock, is_active, description]
+
+
+def product_import(upload, user=None, create_categories=False, checked=True):
+    """A ProductImport of an uploaded sheet, checked (the preview) unless told otherwise."""
+    from shop import product_import as importing
+    from shop.models import ProductImport
+
+    job = ProductImport(original_name=upload.name, created_by=user, create_categories=create_categories)
+    job.file.save(upload.name, upload, save=False)
+    job.save()
+    if checked:
+        importing.check_import(job.pk)
+        job.refresh_from_db()
+    return job
+
+
+def confirmed_import(job):
+    """Confirm a checked import and run it in the foreground, as the Confirm button does for small files."""
+    from shop import product_import as importing
+    from shop.models import ProductImport
+
+    ProductImport.objects.filter(pk=job.pk).update(status=ProductImport.Status.IMPORT_QUEUED)
+    importing.run_import(job.pk)
+    job.refresh_from_db()
+    return job
