@@ -1,0 +1,13 @@
+from django.core.management.base import BaseCommand
+from django_q.models import Schedule
+
+from shop.schedules import SCHEDULES, ensure_schedules
+
+
+class Command(BaseCommand):
+    help = "Create or update the shop's scheduled jobs (idempotent; migrate already does this)."
+
+    def handle(self, *args, **options):
+        ensure_schedules(Schedule)
+        for spec in SCHEDULES:
+            self.stdout.write(f"{spec['name']}: {spec['func']} every {spec['minutes']} min")

@@ -1,0 +1,26 @@
+"""The project's scheduled jobs. Created by a migration and by `manage.py setup_schedules`, never by hand."""
+
+MINUTES = "I"  # django_q.models.Schedule.MINUTES, spelled out so migrations need not import the model
+
+SCHEDULES = [
+    {
+        "name": "Batalkan pesanan kedaluwarsa",
+        "func": "shop.services.orders.expire_unpaid_orders",
+        "minutes": 5,
+    },
+]
+
+
+def ensure_schedules(schedule_model):
+    """Create or update each schedule by name; running it again makes no duplicate."""
+    from django.utils import timezone
+
+    for spec in SCHEDULES:
+        schedule = schedule_model.objects.filter(name=spec["name"]).first()
+        if schedule is None:
+            schedule = schedule_model(name=spec["name"], next_run=timezone.now())
+        schedule.func = spec["func"]
+        schedule.schedule_type = MINUTES
+        schedule.minutes = spec["minutes"]
+        schedule.repeats = -1
+        schedule.save()
