@@ -68,13 +68,13 @@ def checkout(request):
 @login_required
 def checkout_review(request):
     chosen = request.session.get(CHECKOUT_CHOICES)
+    contents = cart_contents(get_cart(request))
+    if request.method == "POST" and not (chosen and contents.lines):
+        # Most often a second click on "Buat Pesanan": the first one already made the order.
+        messages.info(request, _("Tidak ada pesanan baru untuk dibuat. Pesanan yang sudah dibuat ada di Pesanan Saya."))
+        return redirect("shop:order_list")
     if not chosen:
         return redirect("shop:checkout")
-    contents = cart_contents(get_cart(request))
-    if not contents.lines and request.method == "POST":
-        # Most often a second click on "Buat Pesanan": the first one already made the order.
-        messages.info(request, _("Keranjang Anda kosong. Pesanan yang sudah dibuat ada di Pesanan Saya."))
-        return redirect("shop:order_list")
     if not contents.is_orderable:
         return _back_to_cart(request, contents)
     shipping = flat_rate_option(chosen["shipping_rate"], contents.total_weight_grams)
