@@ -173,14 +173,24 @@ def count_rows(file, filename, *, up_to):
         return sum(1 for _row in itertools.islice(sheet.rows, up_to))
 
 
-def write_xlsx(target, headers, rows, *, sheet_title, column_widths=None, number_formats=None, extra_sheets=()):
-    """Stream rows into an .xlsx at `target` (a path or binary file); bold, frozen header row."""
+def write_xlsx(
+    target, headers, rows, *, sheet_title, row_count=None, column_widths=None, number_formats=None, extra_sheets=()
+):
+    """Stream rows into an .xlsx at `target` (a path or binary file); bold, frozen header row.
+
+    Give `row_count` when known: the sheet then states its size up front, as Excel's own files
+    do, and readers (our import among them) need not scan the whole sheet to learn it.
+    """
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     workbook = openpyxl.Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet_title)
+    if row_count is not None:
+        last = f"{openpyxl.utils.get_column_letter(max(len(headers), 1))}{row_count + 1}"
+        # openpyxl's sheet writer asks the sheet for this; write-only sheets cannot know it.
+        worksheet.calculate_dimension = lambda: f"A1:{last}"
     worksheet.freeze_panes = "A2"
     for index, width in enumerate(column_widths or []):
         worksheet.column_dimensions[openpyxl.utils.get_column_letter(index + 1)].width = width

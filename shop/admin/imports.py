@@ -210,9 +210,7 @@ class TemplateDownloadView(ImportPermissionMixin, View):
             ["", "", _("Paling banyak %(rows)s baris dan %(size)s MB per berkas.")
              % {"rows": f"{product_import.MAX_ROWS:,}".replace(",", "."), "size": product_import.MAX_BYTES // 1048576}],
         ]
-        return _xlsx_response(
-            "templat-impor-produk.xlsx", [c.key for c in COLUMNS], [example], notes=notes
-        )
+        return _xlsx_response("templat-impor-produk.xlsx", [c.key for c in COLUMNS], [example], notes=notes, row_count=1)
 
 
 class ExportView(ImportPermissionMixin, View):
@@ -235,7 +233,7 @@ class ExportView(ImportPermissionMixin, View):
             headers = resource.get_export_headers()
             if request.GET.get("format") == CSV:
                 return _file_response(f"produk-{stamp}.csv", CONTENT_TYPES[CSV], lambda out: write_csv(out, headers, rows))
-            return _xlsx_response(f"produk-{stamp}.xlsx", headers, rows)
+            return _xlsx_response(f"produk-{stamp}.xlsx", headers, rows, row_count=queryset.count())
         finally:
             resource.close()
 
@@ -264,14 +262,14 @@ class ReportDownloadView(ImportPermissionMixin, View):
         return _xlsx_response(f"masalah-impor-{job.pk}.xlsx", headers, lines(), widths=[8, 18, 16, 80], formats={})
 
 
-def _xlsx_response(filename, headers, rows, *, notes=None, widths=COLUMN_WIDTHS, formats=None):
+def _xlsx_response(filename, headers, rows, *, notes=None, widths=COLUMN_WIDTHS, formats=None, row_count=None):
     number_formats = {3: RUPIAH_FORMAT, 4: RUPIAH_FORMAT} if formats is None else formats
     extra = [(_("Petunjuk"), notes, [18, 8, 90, 30])] if notes else ()
     return _file_response(
         filename,
         CONTENT_TYPES["xlsx"],
         lambda out: write_xlsx(
-            out, headers, rows, sheet_title=product_import.SHEET_NAME, column_widths=widths,
+            out, headers, rows, sheet_title=product_import.SHEET_NAME, row_count=row_count, column_widths=widths,
             number_formats=number_formats, extra_sheets=extra,
         ),
     )

@@ -1,7 +1,7 @@
 """The only code that changes a product's stock. Each change writes a StockMovement."""
 
-from django.db import transaction
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from shop.models import Product, StockMovement
@@ -78,11 +78,7 @@ def import_stock_levels(levels, *, actor=None, note=""):
             deltas = {pk: levels[pk] - current[pk] for pk in batch if levels[pk] != current[pk]}
             if not deltas:
                 continue
-            updated = (
-                Product.objects.filter(pk__in=list(deltas))
-                .filter(stock=_per_product({pk: current[pk] for pk in deltas}))
-                .update(stock=F("stock") + _per_product(deltas))
-            )
+            updated = _move_by_deltas(deltas, expected={pk: current[pk] for pk in deltas})
             if updated != len(deltas):
                 # Only reachable if something changed stock without the row lock.
                 raise OrderError(_("Stok berubah selama impor; tidak ada yang disimpan. Coba impor lagi."))
@@ -94,5 +90,20 @@ def import_stock_levels(levels, *, actor=None, note=""):
     return written
 
 
-def _per_product(values):
-    return Case(*(When(pk=pk, then=Value(value)) for pk, value in values.items()), output_field=IntegerField())
+def _move_by_deltas(deltas, *, expected):
+    """UPDATE stock = stock + delta for many products in one statement, only where stock is still
+    what was read. Plain SQL: the ORM's Case/When takes longer to build than the database to run."""
+    table = connection.ops.quote_name(Product._meta.db_table)
+    pk = connection.ops.quote_name(Product._meta.pk.column)
+    stock = connection.ops.quote_name(Product._meta.get_field("stock").column)
+    whens = " ".join(["WHEN %s THEN %s"] * len(deltas))
+    sql = (
+        f"UPDATE {table} SET {stock} = {stock} + CASE {pk} {whens} END "
+        f"WHERE {pk} IN ({', '.join(['%s'] * len(deltas))}) AND {stock} = CASE {pk} {whens} END"
+    )
+    params = [value for pair in deltas.items() for value in pair]
+    params += list(deltas)
+    params += [value for pk_value in deltas for value in (pk_value, expected[pk_value])]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
