@@ -78,6 +78,7 @@ class CheckoutForm(forms.Form):
     saved_address = forms.ModelChoiceField(
         queryset=Address.objects.none(),
         required=False,
+        blank=True,
         widget=forms.RadioSelect,
         empty_label=_("Alamat baru (isi di bawah)"),
         label=_("Kirim ke"),
