@@ -280,6 +280,17 @@ def test_renaming_a_category_reindexes_its_products(catalog_page):
     assert backend_finds("dapur") == []
 
 
+def test_update_index_rebuilds_lost_entries(catalog_page, category):
+    from django.core.management import call_command
+
+    factories.product(name="Sambal Bawang Botol", category=category)
+    # As after restoring a database dump without the search index, or a bulk load that skipped signals.
+    IndexEntry.objects.all().delete()
+    assert backend_finds("sambal") == []
+    call_command("update_index", backend_name="default", verbosity=0)
+    assert backend_finds("sambal") == ["Sambal Bawang Botol"]
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL full-text search only")
 def test_postgresql_backend_is_the_full_text_one():
     from wagtail.search.backends.database.postgres.postgres import PostgresSearchBackend

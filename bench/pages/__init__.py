@@ -1,0 +1,1 @@
+"""Storefront pages benchmark: catalog and product page against a trivial view, under gunicorn."""
