@@ -31,18 +31,18 @@ def storefront_backend_name():
     return STOREFRONT_BACKEND if STOREFRONT_BACKEND in getattr(settings, "WAGTAILSEARCH_BACKENDS", {}) else "default"
 
 
-def find_products(query, backend):
+def find_products(query, backend, typed=None):
     """Active products matching `query`, best first, as a sequence the paginator can count and slice.
 
-    A SKU typed in full comes first: PostgreSQL's parser splits "KPI-001" into "kpi" and "-001", so
-    full-text search alone does not find it there. When no whole word matches, the last word is taken
-    as the beginning of a product name ("kop" finds "Kopi").
+    A SKU typed in full (`typed`, before normalizing) comes first: PostgreSQL's parser splits
+    "KPI-001" into "kpi" and "-001", so full-text search alone does not find it there. When no whole
+    word matches, the last word is taken as the beginning of a product name ("kop" finds "Kopi").
     """
     products = Product.objects.active().for_listing()
     results = backend.search(query, products, operator="and")
     if not results.count():
         results = backend.autocomplete(query, products, operator="and")
-    exact = products.filter(sku__iexact=query).first()
+    exact = products.filter(sku__iexact=typed or query).first()
     if exact is None:
         return results
     # Only a full SKU takes this path, and a code matches few products, so reading them all is cheap.
@@ -51,11 +51,12 @@ def find_products(query, backend):
 
 def search(request):
     """Storefront search over active products through Wagtail's search API (backend by settings)."""
-    typed = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    # PostgreSQL refuses NUL in a string, so it goes before the query reaches the database.
+    typed = request.GET.get("q", "").replace("\x00", "").strip()[:MAX_QUERY_LENGTH]
     query = normalize_query(typed)
     page_obj = None
     if typed:
-        page_obj = _results_page(request, query)
+        page_obj = _results_page(request, query, typed)
     context = {
         "search_query": typed,
         "page_obj": page_obj,
@@ -69,19 +70,20 @@ def search(request):
     return TemplateResponse(request, "search/search.html", context)
 
 
-def _results_page(request, query):
+def _results_page(request, query, typed):
     page_number = request.GET.get("halaman", 1)
     if not query:
+        # Nothing searchable was typed ("!!!"): the page says nothing was found.
         return Paginator([], settings.CATALOG_PAGE_SIZE).get_page(1)
     name = storefront_backend_name()
     try:
-        return _evaluated_page(find_products(query, get_search_backend(name)), page_number)
+        return _evaluated_page(find_products(query, get_search_backend(name), typed), page_number)
     except SearchUnavailable:
         if name == "default":
             raise
         # The database backend indexes products too, so buyers still find them while Meilisearch is away.
         logger.warning("Search backend %r is unavailable; searching the database instead.", name, exc_info=True)
-        return _evaluated_page(find_products(query, get_search_backend("default")), page_number)
+        return _evaluated_page(find_products(query, get_search_backend("default"), typed), page_number)
 
 
 def _evaluated_page(results, page_number):

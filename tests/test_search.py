@@ -98,6 +98,11 @@ def test_exact_sku_comes_first_then_other_matches(client, shelf, category):
     assert len(names) == len(set(names))
 
 
+def test_a_sku_with_symbols_is_found_as_typed(client, shelf, category):
+    factories.product(name="Batik Tulis Sekar Jagad", sku="BTK#07+A", category=category)
+    assert found(search(client, "btk#07+a")) == ["Batik Tulis Sekar Jagad"]
+
+
 @pytest.mark.parametrize("q", ["kopi", "luwak", "DEMO-099", "rahasia", "kopi arabika", "luw"])
 def test_inactive_products_never_appear(client, shelf, q):
     response = search(client, q)
