@@ -22,3 +22,29 @@ def register_product_import_urls():
 @hooks.register("register_admin_menu_item")
 def register_product_import_menu_item():
     return product_imports.menu_item()
+
+
+# --- Order desks, stock adjustments, dashboard (shop/admin/queues.py, inventory.py, dashboard.py) ---
+from shop.admin import dashboard as shop_dashboard  # noqa: E402
+from shop.admin import inventory as stock_admin  # noqa: E402
+from shop.admin import queues as order_desks  # noqa: E402
+
+
+@hooks.register("register_admin_viewset")
+def register_order_desks():
+    return list(order_desks.DESKS)
+
+
+@hooks.register("register_admin_urls")
+def register_stock_urls():
+    return stock_admin.admin_urls()
+
+
+@hooks.register("register_snippet_listing_buttons")
+def register_product_stock_buttons(snippet, user, next_url=None):
+    return stock_admin.product_listing_buttons(snippet, user, next_url)
+
+
+@hooks.register("construct_homepage_panels")
+def add_shop_dashboard_panel(request, panels):
+    shop_dashboard.add_dashboard_panel(request, panels)
