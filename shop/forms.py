@@ -45,7 +45,9 @@ class AddressForm(forms.ModelForm):
         fields = ["label", "recipient_name", "phone", "province", "city", "district", "postal_code", "street"]
         widgets = {
             "phone": forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
-            "postal_code": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code", "maxlength": 5}),
+            "postal_code": forms.TextInput(
+                attrs={"inputmode": "numeric", "autocomplete": "postal-code", "maxlength": 5}
+            ),
             "recipient_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "street": forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
         }
@@ -87,7 +89,10 @@ class CheckoutForm(forms.Form):
         coerce=int,
         widget=forms.RadioSelect,
         label=_("Pengiriman"),
-        error_messages={"required": _("Pilih jasa pengiriman."), "invalid_choice": _("Pilih jasa pengiriman dari daftar.")},
+        error_messages={
+            "required": _("Pilih jasa pengiriman."),
+            "invalid_choice": _("Pilih jasa pengiriman dari daftar."),
+        },
     )
     payment_method = forms.ChoiceField(
         choices=[(PaymentMethod.BANK_TRANSFER, _("Transfer bank (dicek manual oleh CS)"))],

@@ -30,4 +30,3 @@ def normalize_phone(value):
     if not _NATIONAL_MOBILE.fullmatch(national):
         raise ValidationError(INVALID_MESSAGE, code="invalid_phone")
     return f"+62{national}"
-

@@ -157,8 +157,8 @@ def test_cart_page_shows_totals_and_total_weight(client, category):
 
 
 def test_cart_page_flags_lines_that_stock_no_longer_covers(client, product):
-    from shop.services.stock import adjust_stock
     from shop.models import StockMovement
+    from shop.services.stock import adjust_stock
 
     client.post(ADD, {"product": product.pk, "quantity": 8})
     adjust_stock(product, -7, StockMovement.Reason.DAMAGED)

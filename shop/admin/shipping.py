@@ -5,8 +5,8 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from shop.money import format_rupiah
 from shop.models import ShippingRate
+from shop.money import format_rupiah
 
 
 class CostColumn(Column):

@@ -176,8 +176,9 @@ def merge_session_cart(request, user):
         _lock(account_cart)
         for item in session_cart.items.select_related("product"):
             existing = account_cart.items.filter(product=item.product).first()
+            wanted = (existing.quantity if existing else 0) + item.quantity
             try:
-                change = _store(account_cart, item.product, existing, (existing.quantity if existing else 0) + item.quantity)
+                change = _store(account_cart, item.product, existing, wanted)
             except CartError as error:
                 notes.append(str(error))
                 continue
@@ -189,7 +190,9 @@ def merge_session_cart(request, user):
 
 def _check_quantity(quantity, *, minimum):
     if not isinstance(quantity, int) or isinstance(quantity, bool) or not minimum <= quantity <= MAX_QUANTITY:
-        raise CartError(_("Jumlah harus angka bulat antara %(min)s dan %(max)s.") % {"min": minimum, "max": MAX_QUANTITY})
+        raise CartError(
+            _("Jumlah harus angka bulat antara %(min)s dan %(max)s.") % {"min": minimum, "max": MAX_QUANTITY}
+        )
 
 
 def _lock(cart):
@@ -223,4 +226,5 @@ def _store(cart, product, item, wanted):
             "quantity": quantity,
         }
         return CartChange(product, quantity, message, capped=True)
-    return CartChange(product, quantity, _("%(name)s: %(quantity)s di keranjang.") % {"name": product.name, "quantity": quantity})
+    message = _("%(name)s: %(quantity)s di keranjang.") % {"name": product.name, "quantity": quantity}
+    return CartChange(product, quantity, message)

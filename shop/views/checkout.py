@@ -38,7 +38,9 @@ def checkout(request):
         "saved_address": chosen.get("address_id") or (addresses[0].pk if addresses else None),
         "shipping_rate": chosen.get("shipping_rate"),
     }
-    form = CheckoutForm(request.POST or None, user=request.user, weight_grams=contents.total_weight_grams, initial=initial)
+    form = CheckoutForm(
+        request.POST or None, user=request.user, weight_grams=contents.total_weight_grams, initial=initial
+    )
     # The new-address form is judged only when no saved address was picked.
     new_address = request.method == "POST" and not request.POST.get("saved_address")
     address_form = AddressForm(request.POST if new_address else None, prefix="alamat", use_required_attribute=False)
@@ -127,7 +129,10 @@ def _place_order(request, chosen, shipping):
                 raise ReviewOutdated(_("Ongkos kirim berubah. Silakan periksa lagi sebelum memesan."))
             order = order_services.place_order(
                 request.user,
-                items=[{"product_id": pid, "quantity": quantity, "unit_price": price} for pid, quantity, price in seen["items"]],
+                items=[
+                    {"product_id": pid, "quantity": quantity, "unit_price": price}
+                    for pid, quantity, price in seen["items"]
+                ],
                 address={**chosen["address"], "email": request.user.email},
                 shipping={"courier": shipping.courier, "service": shipping.service, "cost": shipping.cost},
                 payment_method=chosen["payment_method"],

@@ -98,7 +98,8 @@ def cancel_order(request, number):
                     _("Pesanan dengan status %(status)s tidak bisa dibatalkan sendiri. Hubungi kami lewat WhatsApp.")
                     % {"status": order.get_status_display()}
                 )
-            order_services.cancel_order(order, request.user, form.cleaned_data["reason"] or _("Dibatalkan oleh pembeli."))
+            reason = form.cleaned_data["reason"] or _("Dibatalkan oleh pembeli.")
+            order_services.cancel_order(order, request.user, reason)
     except order_services.OrderError as error:
         messages.error(request, str(error))
     else:
