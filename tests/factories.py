@@ -99,3 +99,27 @@ def confirmed_import(job):
     importing.run_import(job.pk)
     job.refresh_from_db()
     return job
+
+
+def shipping_rate(courier="JNE", service="REG", cost=10_000, etd="2-3 hari", **fields):
+    """A flat rate per kilogram, as the owner keeps them in the admin."""
+    from shop.models import ShippingRate
+
+    return ShippingRate.objects.create(courier=courier, service=service, cost=cost, etd=etd, **fields)
+
+
+def saved_address(user, **fields):
+    """An entry in a buyer's address book."""
+    from shop.models import Address
+
+    values = {
+        "recipient_name": "Budi Santoso",
+        "phone": "+6281234567890",
+        "province": "Jawa Barat",
+        "city": "Bandung",
+        "district": "Coblong",
+        "postal_code": "40132",
+        "street": "Jl. Dago No. 1",
+    }
+    values.update(fields)
+    return Address.objects.create(user=user, **values)
