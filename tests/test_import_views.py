@@ -191,3 +191,31 @@ def test_customer_service_may_export_the_listing_they_can_see(client, cs1_user):
     client.force_login(cs1_user)
     rows = sheet_rows(client.get(f"{URL}ekspor/"))
     assert [row[0] for row in rows[1:]] == ["K-1"]
+
+
+def test_product_listing_buttons_carry_the_listing_filters(rf, admin_user, cs1_user, category):
+    from shop.admin.imports import ProductIndexView
+
+    # The integrator wires this view into ProductViewSet; here it runs with that viewset's arguments.
+    viewset = Product.snippet_viewset
+    view = viewset.construct_view(ProductIndexView, **viewset.get_index_view_kwargs())
+    request = rf.get("/admin/snippets/shop/product/", {"category": category.pk, "q": "kaos"})
+    request.user = admin_user
+    page = view(request).render().content.decode()
+    assert f"{URL}ekspor/?category={category.pk}&amp;q=kaos" in page
+    assert f'href="{URL}"' in page and "Impor Produk" in page
+
+    request.user = cs1_user
+    page = view(request).render().content.decode()
+    assert f"{URL}ekspor/?" in page and f'href="{URL}"' not in page
+
+
+def test_the_listings_own_download_imports_too(importer, category):
+    """Wagtail's "Download XLSX" on the product listing uses Indonesian headings; they are accepted."""
+    factories.product(sku="K-1", name="Kaos", category=category, stock=3)
+    response = importer.get("/admin/snippets/shop/product/?export=xlsx")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    importer.post(URL, {"file": SimpleUploadedFile("produk.xlsx", b"".join(response.streaming_content))})
+    job = ProductImport.objects.get()
+    assert (job.total_rows, job.unchanged_rows, job.error_rows) == (1, 1, 0), job.message

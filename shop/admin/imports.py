@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -24,6 +25,8 @@ from wagtail.admin import messages
 from wagtail.admin.auth import permission_denied
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets.button import Button
+from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 
 from shop import product_import
 from shop.models import Category, Product, ProductImport
@@ -186,7 +189,7 @@ class ImportConfirmView(ImportPermissionMixin, View):
             messages.error(request, _("Impor ini tidak bisa dikonfirmasi (sudah berjalan, sudah selesai, atau ada baris bermasalah)."))
             return redirect("shop_product_import:detail", pk)
         if job.total_rows <= product_import.FOREGROUND_ROWS:
-            job = product_import.run_import(pk)
+            job = product_import.run_import(pk) or job
             if job.status == ProductImport.Status.DONE:
                 messages.success(request, _("Impor selesai: %(count)s baris diproses.") % {"count": job.total_rows})
         else:
@@ -286,6 +289,27 @@ def _file_response(filename, content_type, write):
 def enqueue(task, job):
     # After commit, so the worker never looks for a job row that is not there yet.
     transaction.on_commit(lambda: async_task(task, job.pk, task_name=f"{task.rsplit('.', 1)[-1]}-{job.pk}"))
+
+
+class ProductIndexView(SnippetIndexView):
+    """The product listing with "Impor Produk" and an export in the import format, carrying the
+    listing's current filters and search like Wagtail's own Download buttons.
+
+    For ProductViewSet: `index_view_class = ProductIndexView`.
+    """
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if self.request.user.has_perm(IMPORT_PERMISSION):
+            buttons.append(Button(_("Impor Produk"), url=reverse("shop_product_import:index"), icon_name="upload", priority=80))
+        params = self.request.GET.copy()
+        params.pop("export", None)
+        query = f"?{params.urlencode()}" if params else ""
+        buttons.append(
+            Button(_("Ekspor format impor (.xlsx)"), url=reverse("shop_product_import:export") + query, icon_name="download", priority=85)
+        )
+        return buttons
 
 
 class ImportMenuItem(MenuItem):
