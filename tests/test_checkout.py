@@ -379,3 +379,43 @@ def test_the_owner_keeps_flat_rates_in_the_admin(client, admin_user, cs1_user):
 
     client.force_login(cs1_user)
     assert client.get(reverse("wagtailsnippets_shop_shippingrate:list")).status_code in (302, 403)
+
+
+@pytest.mark.concurrency
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_simultaneous_clicks_on_place_order_make_one_order(client, buyer, product, rate):
+    """Two requests of one session at the same moment: the cart lock lets one order through."""
+    import threading
+    from copy import deepcopy
+
+    from django.db import connection, connections
+    from django.test import Client
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite has no row locks; run on PostgreSQL or MariaDB")
+    client.force_login(buyer)
+    client.post(reverse("shop:cart_add"), {"product": product.pk, "quantity": 2})
+    choose(client, rate)
+    snapshot = snapshot_of(client.get(REVIEW))
+    twins = [Client(), Client()]
+    for twin in twins:
+        twin.cookies = deepcopy(client.cookies)
+    barrier = threading.Barrier(len(twins))
+    statuses = []
+
+    def click(twin):
+        try:
+            barrier.wait(30)
+            statuses.append(twin.post(REVIEW, {"snapshot": snapshot}).status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=click, args=(twin,)) for twin in twins]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert statuses == [302, 302]
+    assert Order.objects.count() == 1
+    assert not CartItem.objects.exists()
