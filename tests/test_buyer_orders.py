@@ -7,7 +7,7 @@ from django.urls import reverse
 from wagtail.models import Site
 
 from home.models import StoreSettings
-from shop.models import OrderStatus, PaymentProof, StockMovement
+from shop.models import Order, OrderStatus, PaymentProof, StockMovement
 from shop.services.orders import confirm_payment, reject_payment, ship_order
 from tests import factories
 
@@ -256,3 +256,17 @@ def test_once_shipped_the_buyer_sees_courier_tracking_number_and_the_timeline(si
 def test_an_order_for_the_list_shows_its_total_in_rupiah(signed_in, order):
     html = signed_in.get(reverse("shop:order_list")).content.decode()
     assert f"Rp {order.total:,}".replace(",", ".") in html
+
+
+def test_past_the_deadline_the_page_asks_for_no_transfer(signed_in, order):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Order.objects.filter(pk=order.pk).update(payment_deadline=timezone.now() - timedelta(minutes=1))
+
+    html = signed_in.get(url("order_detail", order)).content.decode()
+
+    assert "Batas pembayaran pesanan ini sudah lewat" in html
+    assert url("payment_proof_upload", order) not in html
+    assert "Rekening tujuan" not in html

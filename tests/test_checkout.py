@@ -419,3 +419,9 @@ def test_two_simultaneous_clicks_on_place_order_make_one_order(client, buyer, pr
     assert statuses == [302, 302]
     assert Order.objects.count() == 1
     assert not CartItem.objects.exists()
+
+
+def test_review_tells_how_long_the_buyer_has_to_pay(shopper, rate, settings):
+    settings.PAYMENT_WINDOW_HOURS = 24
+    choose(shopper, rate)
+    assert "24 jam untuk membayar" in shopper.get(REVIEW).content.decode()

@@ -5,6 +5,7 @@ placing compares it with the cart as it is now, so a cart changed in another tab
 in the meantime is shown again instead of being ordered unseen.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -104,6 +105,7 @@ def checkout_review(request):
             "shipping": shipping,
             "total": contents.subtotal + shipping.cost,
             "use_unique_code": PaymentSettings.load(request_or_site=request).use_unique_code,
+            "payment_window_hours": settings.PAYMENT_WINDOW_HOURS,
             "snapshot": snapshot,
         },
     )

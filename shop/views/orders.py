@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -36,12 +37,17 @@ def order_detail(request, number):
     )
     proofs = list(order.payment_proofs.all())
     awaiting_payment = order.status == OrderStatus.PENDING_PAYMENT
+    # Past the deadline the expiry job will cancel the order: no more transfers to this order.
+    deadline = order.payment_deadline
+    deadline_passed = awaiting_payment and deadline is not None and deadline < timezone.now()
+    awaiting_payment = awaiting_payment and not deadline_passed
     context = {
         "order": order,
         "lines": order.lines.all(),
         "timeline": [(event, _note_for_buyer(event)) for event in order.events.all()],
         "proofs": proofs,
         "awaiting_payment": awaiting_payment,
+        "deadline_passed": deadline_passed,
         "can_cancel": order.status in BUYER_CANCELLABLE,
         "is_shipped": order.status in (OrderStatus.SHIPPED, OrderStatus.COMPLETED),
     }
