@@ -72,13 +72,14 @@ def main():
     if unknown:
         parser.error(f"unknown variant(s): {', '.join(sorted(unknown))}")
 
+    load_before = os.getloadavg()[0]
     url = os.environ.get("BENCH_PAGES_DATABASE_URL", DEFAULT_URL)
     env = bench_environment(url)
     prepare(url, env, reuse=args.reuse)
     product_path = f"{CATALOG_PATH}{pick_product_slug(url)}/"
     pages = [("trivial view", TRIVIAL_PATH), ("catalog", CATALOG_PATH), ("product", product_path)]
     measured = [(variant, *measure(variant, env, pages, args)) for variant in variants]
-    report(pages, measured, args, url)
+    report(pages, measured, args, url, load_before)
 
 
 def measure(variant, env, pages, args):
@@ -398,7 +399,7 @@ def profile_pages(paths):
 # --- The report -----------------------------------------------------------------------------------
 
 
-def report(pages, measured, args, url):
+def report(pages, measured, args, url, load_before):
     tool = measured[0][1][TRIVIAL_PATH]["tool"]
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
@@ -408,6 +409,8 @@ def report(pages, measured, args, url):
         f"gunicorn {args.workers} sync workers; {tool}: {args.connections} connections"
         + (f", {args.threads} threads" if tool == "wrk" else "")
         + f", {args.duration} s per URL, 127.0.0.1 only",
+        # Other work on the machine moves every figure; the ratios, measured minutes apart, move less.
+        f"load average before the run: {load_before:.1f}",
     ]
     for variant, loads, profiles in measured:
         trivial = loads[TRIVIAL_PATH]["rps"] or float("nan")
