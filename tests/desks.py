@@ -3,11 +3,18 @@
 Orders reach each stage through the services, as they do in the shop.
 """
 
+import pytest
 from django.urls import reverse
 
 from shop.models import Order, OrderEvent, PaymentProof, Product, StockMovement
 from shop.services.orders import complete_order, confirm_payment, ship_order, submit_payment_proof
 from tests import factories
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Import into a test module to make its users quick to create (the default hasher is slow on purpose)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 
 DESK_NAMESPACES = {"verification": "payment_verification", "fulfilment": "fulfilment", "all": "all_orders"}
 

@@ -10,7 +10,8 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
-from wagtail.snippets.views.snippets import CreateView, SnippetViewSet, SnippetViewSetGroup
+from django.utils.functional import cached_property
+from wagtail.snippets.views.snippets import CreateView, IndexView, SnippetViewSet, SnippetViewSetGroup
 
 from shop.money import format_rupiah
 from shop.models import Category, Product
@@ -83,11 +84,20 @@ class StockColumn(Column):
         return context
 
 
+class ProductIndexView(IndexView):
+    @cached_property
+    def columns(self):
+        # An explicit TitleColumn carries no row buttons (Edit, Delete, stock actions from hooks):
+        # rebuild it the way Wagtail builds its own title column.
+        return [self._get_title_column("name") if isinstance(column, TitleColumn) else column for column in super().columns]
+
+
 class ProductViewSet(SnippetViewSet):
     model = Product
     icon = "tag"
     menu_label = _("Produk")
     menu_order = 100
+    index_view_class = ProductIndexView
     add_view_class = ProductCreateView
     filterset_class = ProductFilterSet
     search_fields = ["name", "sku", "description"]

@@ -182,10 +182,14 @@ class DeltaColumn(Column):
 class OrderLinkColumn(Column):
     cell_template_name = "shop/admin/inventory/order_cell.html"
 
+    def __init__(self, name, order_url, **kwargs):
+        super().__init__(name, **kwargs)
+        self.order_url = order_url
+
     def get_cell_context_data(self, instance, parent_context):
         context = super().get_cell_context_data(instance, parent_context)
         context["order"] = instance.order
-        context["order_url"] = parent_context["view"].order_url(instance.order) if instance.order_id else ""
+        context["order_url"] = self.order_url(instance.order) if instance.order_id else ""
         return context
 
 
@@ -234,7 +238,7 @@ class StockHistoryView(StockPermissionMixin, ProductStockMixin, IndexView):
             DeltaColumn("delta", label=_("Perubahan")),
             Column("balance", label=_("Stok setelahnya")),
             Column("get_reason_display", label=_("Alasan")),
-            OrderLinkColumn("order", label=_("Pesanan")),
+            OrderLinkColumn("order", self.order_url, label=_("Pesanan")),
             UserColumn("actor", label=_("Oleh"), blank_display_name=_("Sistem")),
             Column("note", label=_("Catatan")),
         ]
