@@ -20,3 +20,7 @@ class HomeConfig(AppConfig):
         # Product URLs hang off the catalog page's URL, which is cached: forget it when pages move.
         for signal in (page_published, page_unpublished, post_page_move):
             signal.connect(forget_catalog_url)
+
+        from .page_cache import connect_invalidation
+
+        connect_invalidation()

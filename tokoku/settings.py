@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, so a cached page still passes through every middleware above (security, CSRF, locale).
+    "home.page_cache.VisitorPageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "tokoku.urls"
@@ -229,21 +231,18 @@ WAGTAILADMIN_BASE_URL = env.str("BASE_URL", default="http://127.0.0.1:8000")
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 MEILISEARCH_URL = env.str("MEILISEARCH_URL", default="")
 MEILISEARCH_API_KEY = env.str("MEILISEARCH_API_KEY", default="")
+# The database backend serves Wagtail's own search (pages, images, admin); Meilisearch, when set,
+# serves only storefront product search (search/backends/meilisearch.py, see docs/search.md).
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 if MEILISEARCH_URL:
-    from urllib.parse import urlsplit
-
-    _meili = urlsplit(MEILISEARCH_URL)
-    WAGTAILSEARCH_BACKENDS = {
-        "default": {
-            "BACKEND": "wagtail_meilisearch.backend",
-            "HOST": f"{_meili.scheme}://{_meili.hostname}",
-            "PORT": str(_meili.port or (443 if _meili.scheme == "https" else 80)),
-            "MASTER_KEY": MEILISEARCH_API_KEY,
-            "STOP_WORDS": ["dan", "atau", "yang", "di", "ke", "dari", "untuk", "dengan"],
-        }
+    WAGTAILSEARCH_BACKENDS["storefront"] = {
+        "BACKEND": "search.backends.meilisearch",
+        "URL": MEILISEARCH_URL,
+        "API_KEY": MEILISEARCH_API_KEY,
+        "INDEX_PREFIX": env.str("MEILISEARCH_INDEX_PREFIX", default="tokoku"),
+        "MODELS": ["shop.Product"],
+        "STOP_WORDS": ["dan", "atau", "yang", "di", "ke", "dari", "untuk", "dengan"],
     }
-else:
-    WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
 # --- Tasks (django-q2) ----------------------------------------------------------------------
 Q_CLUSTER = {
@@ -285,6 +284,8 @@ WHATSAPP_TEMPLATE_LANGUAGE = env.str("WHATSAPP_TEMPLATE_LANGUAGE", default="id")
 # --- Shop -----------------------------------------------------------------------------------
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
 CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=24)
+# Anonymous visitors get whole cached pages for at most this long; 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG or TESTING else 60)
 PAYMENT_WINDOW_HOURS = env.int("PAYMENT_WINDOW_HOURS", default=24)
 POSTHOG_KEY = env.str("POSTHOG_KEY", default="")
 POSTHOG_HOST = env.str("POSTHOG_HOST", default="https://us.i.posthog.com")

@@ -3,7 +3,7 @@ gunicorn, side by side with a trivial Django view served by the same gunicorn, s
 middleware (bench/pages/urls.py), printed as ratios.
 
     .venv/bin/python bench/pages/run.py [--duration 10] [--connections 8] [--workers 2] [--reuse]
-                                        [--variants shipped,page-cache]
+                                        [--variants shipped,no-page-cache]
 
 Runs on PostgreSQL in its own database (BENCH_PAGES_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/tokoku_bench_pages), which it drops, creates, migrates and fills
@@ -48,7 +48,7 @@ READY_TIMEOUT = 60
 
 VARIANTS = {
     "shipped": "the project as configured",
-    "page-cache": "with the proposed whole-page cache for visitors without a session (bench/pages/page_cache.py)",
+    "no-page-cache": "with the page cache for visitors without a session turned off (PAGE_CACHE_SECONDS=0)",
 }
 
 
@@ -58,7 +58,7 @@ def main():
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2, help="load generator threads (wrk)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
-    parser.add_argument("--variants", default="shipped", help=f"comma-separated, of: {', '.join(VARIANTS)}")
+    parser.add_argument("--variants", default="shipped,no-page-cache", help=f"comma-separated, of: {', '.join(VARIANTS)}")
     parser.add_argument("--reuse", action="store_true", help="keep the database and media of an earlier run")
     parser.add_argument("--client", nargs=3, metavar=("URL", "SECONDS", "CONNECTIONS"), help=argparse.SUPPRESS)
     parser.add_argument("--profile", nargs="+", metavar="PATH", help=argparse.SUPPRESS)
@@ -83,7 +83,7 @@ def main():
 
 
 def measure(variant, env, pages, args):
-    env = {**env, "BENCH_PAGE_CACHE": "1" if variant == "page-cache" else "0"}
+    env = {**env, "BENCH_PAGE_CACHE": "0" if variant == "no-page-cache" else "1"}
     port = free_port()
     server = start_gunicorn(env, port, args.workers)
     try:
