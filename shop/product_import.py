@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice
@@ -22,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_q.tasks import async_task
 
 from shop.models import Product, ProductImport
 from shop.resources import COLUMNS, HEADER_ALIASES, REQUIRED_COLUMNS, ROW_NUMBER, ProductResource, normalise_header
@@ -37,6 +39,7 @@ MAX_BYTES = getattr(settings, "PRODUCT_IMPORT_MAX_BYTES", 25 * 1024 * 1024)
 # Up to this many rows the check and the import run in the request; above, in django-q2 tasks.
 FOREGROUND_ROWS = getattr(settings, "PRODUCT_IMPORT_FOREGROUND_ROWS", 1000)
 LABELS = {c.key: c.label for c in COLUMNS}
+REINDEX_BATCH = 500
 
 NEW, UPDATE, UNCHANGED, ERROR = "new", "update", "unchanged", "error"
 STATUS_LABELS = {
@@ -253,8 +256,18 @@ def run_import(import_id):
         return _finish(
             job, ProductImport.Status.FAILED, message=_("Impor gagal karena kesalahan sistem; tidak ada yang disimpan.")
         )
-    refresh_search_index(job)
+    if job.total_rows <= FOREGROUND_ROWS:
+        refresh_search_index(job)
+    else:
+        enqueue("shop.tasks.reindex_imported_products", job.pk)
     return job
+
+
+def enqueue(task, *args):
+    """Queue a django-q2 task once the current transaction commits, so the worker never looks for
+    rows that are not there yet (or never will be)."""
+    name = "-".join([task.rsplit(".", 1)[-1], *map(str, args)])
+    transaction.on_commit(lambda: async_task(task, *args, task_name=name))
 
 
 def _run(job, *, save):
@@ -320,24 +333,28 @@ def _notes(outcome):
     return " ".join(notes)
 
 
-def refresh_search_index(job):
-    """Bulk writes send no signals, so the products this import touched are reindexed here."""
+def refresh_search_index(job, *, after_pk=0, seconds=None):
+    """Bulk writes send no signals, so the products this import touched are reindexed here.
+
+    With `seconds`, stops after that long and returns the last product id done (None when all
+    are done), so a background task can hand the rest to its next run and stay short.
+    """
     from wagtail.search.backends import get_search_backends_with_name
 
-    products = Product.get_indexed_objects().filter(updated_at__gte=job.started_at).order_by("pk")
-    for name, backend in get_search_backends_with_name(with_auto_update=True):
-        try:
-            batch = []
-            for product in products.iterator(chunk_size=500):
-                batch.append(product)
-                if len(batch) == 500:
-                    backend.add_bulk(Product, batch)
-                    batch = []
-            if batch:
+    deadline = None if seconds is None else time.monotonic() + seconds
+    products = Product.get_indexed_objects().filter(updated_at__gte=job.started_at, pk__gt=after_pk).order_by("pk")
+    backends = list(get_search_backends_with_name(with_auto_update=True))
+    while batch := list(products.filter(pk__gt=after_pk)[:REINDEX_BATCH]):
+        for name, backend in backends:
+            try:
                 backend.add_bulk(Product, batch)
-        except Exception:
-            # The products are saved; the index can be rebuilt with `manage.py update_index`.
-            logger.exception("Reindexing products after import %s failed in search backend %r", job.pk, name)
+            except Exception:
+                # The products are saved; the index can be rebuilt with `manage.py update_index`.
+                logger.exception("Reindexing products after import %s failed in search backend %r", job.pk, name)
+        after_pk = batch[-1].pk
+        if deadline is not None and time.monotonic() > deadline:
+            return after_pk
+    return None
 
 
 # -- progress, visible while the import's transaction is still open -------------------------

@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
-from import_export.instance_loaders import CachedInstanceLoader
+from import_export.instance_loaders import BaseInstanceLoader
 
 from shop.models import Category, Product
 from shop.numbers import NumberError, is_blank, parse_whole_number
@@ -298,6 +298,21 @@ class SeenSkus:
         self._db.close()
 
 
+class ProductsBySku(BaseInstanceLoader):
+    """The chunk's existing products in one query, like import-export's CachedInstanceLoader, but
+    reading the SKU column directly instead of turning every row into a dict first."""
+
+    def __init__(self, resource, dataset=None):
+        super().__init__(resource, dataset)
+        self.sku_widget = resource.fields["sku"].widget
+        skus = {self.sku_widget.clean(value) for value in dataset["sku"]} if dataset and dataset.height else set()
+        skus.discard("")
+        self.products = {p.sku: p for p in Product.objects.filter(sku__in=skus)} if skus else {}
+
+    def get_instance(self, row):
+        return self.products.get(self.sku_widget.clean(row["sku"]))
+
+
 class ProductResource(resources.ModelResource):
     sku = fields.Field(attribute="sku", column_name="sku", widget=SkuWidget())
     name = fields.Field(attribute="name", column_name="name", widget=TextWidget(max_length=200, required=True))
@@ -330,7 +345,7 @@ class ProductResource(resources.ModelResource):
         fields = [c.key for c in COLUMNS]
         export_order = [c.key for c in COLUMNS]
         import_id_fields = ["sku"]
-        instance_loader_class = CachedInstanceLoader
+        instance_loader_class = ProductsBySku
         use_bulk = True
         batch_size = 1000
         # Diffs deep-copy every instance; the resource compares the few columns itself.

@@ -105,3 +105,15 @@ def test_a_task_that_cannot_read_its_file_fails_with_a_message(admin_user):
     job.refresh_from_db()
     assert "kesalahan sistem" in job.message
     assert not Product.objects.exists()
+
+
+def test_search_index_of_a_large_import_is_refreshed_in_short_runs(admin_user, background, monkeypatch):
+    monkeypatch.setattr(product_import, "REINDEX_BATCH", 2)
+    job = factories.confirmed_import(
+        factories.product_import(product_sheet([import_row(f"T-{n}", f"Tenun Ikat {n}") for n in range(5)]), admin_user)
+    )
+    assert not Product.objects.search("tenun"), "a large import leaves indexing to the task"
+    last = product_import.refresh_search_index(job, seconds=0)
+    assert last is not None and len(Product.objects.search("tenun")) == 2
+    assert tasks.reindex_imported_products(job.pk, last) is None
+    assert len(Product.objects.search("tenun")) == 5

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -20,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
-from django_q.tasks import async_task
 from wagtail.admin import messages
 from wagtail.admin.auth import permission_denied
 from wagtail.admin.menu import MenuItem
@@ -107,7 +105,7 @@ class ImportIndexView(ImportPage):
         if form.row_count <= product_import.FOREGROUND_ROWS:
             product_import.check_import(job.pk)
         else:
-            enqueue("shop.tasks.check_product_import", job)
+            product_import.enqueue("shop.tasks.check_product_import", job.pk)
         return redirect("shop_product_import:detail", job.pk)
 
 
@@ -193,7 +191,7 @@ class ImportConfirmView(ImportPermissionMixin, View):
             if job.status == ProductImport.Status.DONE:
                 messages.success(request, _("Impor selesai: %(count)s baris diproses.") % {"count": job.total_rows})
         else:
-            enqueue("shop.tasks.run_product_import", job)
+            product_import.enqueue("shop.tasks.run_product_import", job.pk)
         return redirect("shop_product_import:detail", pk)
 
 
@@ -284,11 +282,6 @@ def _file_response(filename, content_type, write):
     write(out)
     out.seek(0)
     return FileResponse(out, as_attachment=True, filename=filename, content_type=content_type)
-
-
-def enqueue(task, job):
-    # After commit, so the worker never looks for a job row that is not there yet.
-    transaction.on_commit(lambda: async_task(task, job.pk, task_name=f"{task.rsplit('.', 1)[-1]}-{job.pk}"))
 
 
 class ProductIndexView(SnippetIndexView):
