@@ -48,3 +48,9 @@ def register_product_stock_buttons(snippet, user, next_url=None):
 @hooks.register("construct_homepage_panels")
 def add_shop_dashboard_panel(request, panels):
     shop_dashboard.add_dashboard_panel(request, panels)
+
+
+@hooks.register("insert_global_admin_css")
+def let_menu_labels_wrap():
+    # "Verifikasi Pembayaran (12)": the waiting count must not be cut off by the sidebar's width.
+    return "<style>.sidebar-menu-item__link .menuitem-label{white-space:normal;overflow:visible}</style>"
