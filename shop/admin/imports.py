@@ -121,6 +121,9 @@ class ImportDetailView(ImportPage):
     def get_page_subtitle(self):
         return self.job.original_name
 
+    def get_breadcrumbs_items(self):
+        return super().get_breadcrumbs_items() + [{"url": "", "label": self.job.original_name}]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         job = self.job
