@@ -30,7 +30,8 @@ MAX_INT = 2_147_483_647
 MAX_DESCRIPTION = 32_767
 YES = {"ya", "y", "yes", "true", "benar", "1", "aktif", "on"}
 NO = {"tidak", "t", "no", "n", "false", "salah", "0", "nonaktif", "tidak aktif", "off"}
-PATH_SEPARATOR = re.compile(r"\s*[›>/]\s*")
+# "Induk > Anak" (or › as the admin shows it); not "/", which real category names contain.
+PATH_SEPARATOR = re.compile(r"\s*[›>]\s*")
 # The tags of Wagtail rich text: a description holding one of them is HTML, anything else is text.
 HTML_TAG = re.compile(r"</?(p|br|b|i|u|s|strong|em|ul|ol|li|a|h[1-6]|hr|blockquote|code|sub|sup|embed|div|span)\b[^>]*>", re.I)
 
@@ -87,10 +88,9 @@ def normalise_header(text):
     return " ".join(str(text or "").replace("_", " ").lower().split())
 
 
-HEADER_ALIASES = {}
-for _column in COLUMNS:
-    for _alias in (_column.key, str(_column.label), *_column.aliases):
-        HEADER_ALIASES[normalise_header(_alias)] = _column.key
+# Headers are matched by these names in any case, so the listing's own export (Nama, Harga coret,
+# Berat (gram), ...) and files typed by hand import as well as the template.
+HEADER_ALIASES = {normalise_header(name): c.key for c in COLUMNS for name in (c.key, *c.aliases)}
 
 
 class SkuWidget(widgets.Widget):
@@ -204,6 +204,8 @@ class CategoryWidget(widgets.Widget):
                 node = categories.get(node.parent_id)
             self._paths[category.pk] = list(reversed(names))
         self._by_path = {self._key(path): categories[pk] for pk, path in self._paths.items()}
+        keys = [self._key(path) for path in self._paths.values()]
+        self._twins = {key for key in keys if keys.count(key) > 1} if len(keys) != len(self._by_path) else set()
         self._by_name = {}
         self._created = []
         for pk, path in self._paths.items():
@@ -220,6 +222,11 @@ class CategoryWidget(widgets.Widget):
             self.load()
         names = [n for n in PATH_SEPARATOR.split(str(value).strip()) if n]
         key = self._key(names)
+        if key in self._twins:
+            raise ValueError(
+                _("Ada lebih dari satu kategori “%(name)s” dengan induk yang sama; ganti nama salah satunya dulu.")
+                % {"name": str(value).strip()}
+            )
         if len(names) == 1:
             matches = self._by_name.get(key, [])
             if len(matches) > 1:
@@ -239,12 +246,14 @@ class CategoryWidget(widgets.Widget):
         return self._create(names)
 
     def _create(self, names):
+        if any(len(name) > 100 for name in names):
+            raise ValueError(_("Nama kategori terlalu panjang: paling banyak 100 karakter."))
         parent = None
         for depth in range(1, len(names) + 1):
             key = self._key(names[:depth])
             found = self._by_path.get(key)
             if found is None:
-                found = Category(name=names[depth - 1][:100], parent=parent, slug=self._free_slug(names[:depth]))
+                found = Category(name=names[depth - 1], parent=parent, slug=self._free_slug(names[:depth]))
                 if not self.dry_run:
                     found.save()
                 self._by_path[key] = found

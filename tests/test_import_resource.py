@@ -219,3 +219,17 @@ def test_the_template_example_row_imports(admin_client, category):
     assert rows[0] == factories.IMPORT_HEADERS
     job = factories.product_import(product_sheet(rows[1:]), None)
     assert (job.new_rows, job.error_rows) == (1, 0), report(job)
+
+
+def test_twin_categories_are_refused_rather_than_guessed(admin_user):
+    factories.category("Promo")
+    factories.category("Promo")
+    job = factories.product_import(product_sheet([import_row("X-1", category="Promo")]), admin_user)
+    [(column, message)] = report(job)[2]["errors"]
+    assert column == "category" and "lebih dari satu" in message
+
+
+def test_a_slash_belongs_to_the_category_name(admin_user):
+    bags = factories.category("Tas/Dompet")
+    factories.confirmed_import(factories.product_import(product_sheet([import_row("X-1", category="tas/dompet")]), admin_user))
+    assert Product.objects.get().category == bags
