@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from shop.money import format_rupiah
+
 
 class OrderError(Exception):
     """A state change of an order or of stock that is not allowed; the message is for people."""
@@ -32,3 +34,27 @@ class InsufficientStock(OrderError):
             for s in self.shortages
         )
         super().__init__(_("Stok tidak cukup: %(names)s.") % {"names": names})
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    product_id: int
+    name: str
+    seen_price: int
+    current_price: int
+
+
+class PriceChanged(OrderError):
+    """A price changed after the buyer saw it; carries every changed line, so the cart can show them all."""
+
+    def __init__(self, changes):
+        self.changes = list(changes)
+        names = ", ".join(
+            _("%(name)s (sekarang %(price)s)") % {"name": c.name, "price": format_rupiah(c.current_price)}
+            for c in self.changes
+        )
+        super().__init__(_("Harga berubah: %(names)s. Periksa lagi keranjang Anda.") % {"names": names})
+
+
+class InvalidPaymentProof(OrderError):
+    """The uploaded proof is not a JPEG, PNG or PDF, is empty, or is too large."""
