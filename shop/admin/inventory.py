@@ -22,6 +22,7 @@ from wagtail.admin.ui.tables import Column, DateColumn, UserColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from shop.admin.queues import all_orders_desk
 from shop.models import Product, StockMovement
 from shop.services.errors import OrderError
 from shop.services.stock import adjust_stock
@@ -245,8 +246,6 @@ class StockHistoryView(StockPermissionMixin, ProductStockMixin, IndexView):
 
     def order_url(self, order):
         # Staff reach an order through a desk that admits them; the owner's "Semua Pesanan" holds every one.
-        from shop.admin.queues import all_orders_desk
-
         if all_orders_desk.desk_policy.user_has_permission(self.request.user, "view"):
             return reverse(all_orders_desk.get_url_name("inspect"), args=[order.pk])
         return ""

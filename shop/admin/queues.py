@@ -29,18 +29,13 @@ from wagtail.admin.widgets import ListingButton
 from wagtail.admin.widgets.boolean_radio_select import BooleanRadioSelect
 
 from shop.admin import orders as order_views
-from shop.money import format_rupiah
+from shop.admin.catalog import RupiahColumn
 from shop.models import Order, OrderStatus, PaymentMethod, PaymentProof
 
 ORDER_SEARCH_FIELDS = ["number", "recipient_name", "phone", "email", "user__email", "user__first_name", "tracking_number"]
 
 
 # --- Columns ------------------------------------------------------------------------------------
-
-
-class RupiahColumn(Column):
-    def get_value(self, instance):
-        return format_rupiah(super().get_value(instance))
 
 
 class WaitingColumn(Column):
