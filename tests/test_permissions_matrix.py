@@ -255,3 +255,21 @@ def test_order_and_product_permissions_are_editable_in_the_groups_screen(admin_u
     # Wagtail drops the model's name from a permission's label: "Dapat mengirim pesanan" shows as "Dapat mengirim".
     for label in ("Dapat mengonfirmasi pembayaran", "Dapat mengirim", "Dapat membatalkan", "Dapat menyesuaikan stok"):
         assert label in html
+
+
+def test_the_demo_accounts_of_seed_000_reach_their_own_desks_only():
+    from home.management.commands.seed_demo import DEMO_ACCOUNTS, Command
+
+    Command().accounts()
+    desks = {"verification": desk_url("verification", "index"), "fulfilment": desk_url("fulfilment", "index"), "all": desk_url("all", "index")}
+    expected = {
+        "admin@toko.com": {"verification", "fulfilment", "all"},
+        "cs1@toko.com": {"verification"},
+        "cs2@toko.com": {"fulfilment"},
+        "pembeli@toko.com": set(),
+    }
+    for email, password, _group, _name in DEMO_ACCOUNTS:
+        client = Client()
+        assert client.login(username=email, password=password), email
+        reached = {name for name, url in desks.items() if client.get(url).status_code == 200}
+        assert reached == expected[email], email
