@@ -335,6 +335,8 @@ def test_all_orders_filters_by_status_payment_method_and_date(buyer, product, ad
     since = (timezone.localdate() - timedelta(days=7)).isoformat()
     assert listed(f"?created_at_from={since}") == {waiting, processed}
     assert listed(f"?created_at_to={(timezone.localdate() - timedelta(days=30)).isoformat()}") == {old}
+    Order.objects.filter(pk=waiting.pk).update(needs_attention=True)
+    assert listed("?needs_attention=true") == {waiting}  # the dashboard's link
 
 
 def test_all_orders_search_by_number_name_email_phone_and_tracking(buyer, other_buyer, product, admin_user):
