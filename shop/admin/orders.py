@@ -39,7 +39,6 @@ from shop.models import Order, OrderStatus, PaymentProof, StockMovement
 from shop.services import orders as order_services
 
 UNPAID = (OrderStatus.PENDING_PAYMENT, OrderStatus.WAITING_VERIFICATION)
-PAID = (OrderStatus.PROCESSED, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
 PRINTABLE = (OrderStatus.PROCESSED, OrderStatus.SHIPPED)
 
 
