@@ -170,6 +170,9 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
+if TESTING:
+    # Hashing demo and fixture passwords at full strength would dominate the test suite's time.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -287,6 +290,9 @@ CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=24)
 # Anonymous visitors get whole cached pages for at most this long; 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG or TESTING else 60)
 PAYMENT_WINDOW_HOURS = env.int("PAYMENT_WINDOW_HOURS", default=24)
+# A proof waiting longer than this, or a paid order not shipped within this, is marked overdue in the desks.
+VERIFICATION_OVERDUE_HOURS = env.int("VERIFICATION_OVERDUE_HOURS", default=4)
+SHIPPING_OVERDUE_HOURS = env.int("SHIPPING_OVERDUE_HOURS", default=24)
 POSTHOG_KEY = env.str("POSTHOG_KEY", default="")
 POSTHOG_HOST = env.str("POSTHOG_HOST", default="https://us.i.posthog.com")
 
