@@ -43,6 +43,47 @@ def product(stock=0, **fields):
     return created
 
 
+def shipping_address(**fields):
+    """A shipping address as place_order takes it."""
+    address = {
+        "recipient_name": "Siti Rahayu",
+        "phone": "081234567890",
+        "email": "siti@example.com",
+        "province": "DI Yogyakarta",
+        "city": "Sleman",
+        "district": "Ngaglik",
+        "postal_code": "55581",
+        "street": "Jl. Kaliurang Km 10 No. 5",
+    }
+    address.update(fields)
+    return address
+
+
+def order(user, *lines, payment_method="bank_transfer", shipping_cost=15_000):
+    """An order placed through the service, as checkout places it; lines are (product, quantity)."""
+    from shop.services.orders import place_order
+
+    return place_order(
+        user,
+        items=[{"product_id": p.pk, "quantity": quantity, "unit_price": p.price} for p, quantity in lines],
+        address=shipping_address(),
+        shipping={"courier": "JNE", "service": "REG", "cost": shipping_cost},
+        payment_method=payment_method,
+    )
+
+
+# The leading bytes that make each a real file of its kind, as the proof upload checks them.
+PROOF_HEADS = {"jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "pdf": b"%PDF-1.4\n"}
+
+
+def proof_file(kind="jpeg", name=None, size=2048):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    head = PROOF_HEADS.get(kind, b"just some text, not an image")
+    content = (head + b"\x00" * max(0, size - len(head)))[:size]
+    return SimpleUploadedFile(name or f"bukti.{kind}", content, content_type="image/jpeg")
+
+
 IMPORT_HEADERS = ["sku", "name", "category", "price", "compare_at_price", "weight_grams", "stock", "is_active", "description"]
 
 
