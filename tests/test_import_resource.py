@@ -233,3 +233,18 @@ def test_a_slash_belongs_to_the_category_name(admin_user):
     bags = factories.category("Tas/Dompet")
     factories.confirmed_import(factories.product_import(product_sheet([import_row("X-1", category="tas/dompet")]), admin_user))
     assert Product.objects.get().category == bags
+
+
+def test_a_database_error_in_a_batch_fails_the_import_and_writes_nothing(admin_user, monkeypatch):
+    import shop.resources
+
+    def same_slug_for_all(products):
+        for product in products:
+            product.slug = "sama"
+
+    monkeypatch.setattr(shop.resources, "assign_slugs", same_slug_for_all)
+    job = factories.product_import(product_sheet([import_row("A-1", stock=2), import_row("A-2", stock=3)]), admin_user)
+    job = factories.confirmed_import(job)
+    assert job.status == ProductImport.Status.FAILED and "Tidak ada yang disimpan" in job.message
+    assert "gagal disimpan" in report(job, "error")[2]["errors"][0][1]
+    assert not Product.objects.exists() and not StockMovement.objects.exists()
