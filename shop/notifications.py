@@ -53,6 +53,11 @@ def order_cancelled(order):
     _enqueue("shop.notifications.send_buyer_email", order.pk, "cancelled")
 
 
+def orders_expired(order_ids):
+    # One task per expiry batch, not per order: 100,000 expired orders must not mean 100,000 queue rows.
+    _enqueue("shop.notifications.send_buyer_emails", list(order_ids), "cancelled")
+
+
 def _store():
     from wagtail.models import Site
 
@@ -89,6 +94,19 @@ def send_buyer_email(order_id, kind):
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [recipient])
     message.attach_alternative(html, "text/html")
     return message.send()
+
+
+def send_buyer_emails(order_ids, kind):
+    """Task: the same email to many buyers. A failed one is queued on its own, so it is retried
+    without sending the others twice."""
+    sent = 0
+    for order_id in order_ids:
+        try:
+            sent += send_buyer_email(order_id, kind)
+        except Exception:
+            logger.exception("Email %s for order %s failed; queued for retry", kind, order_id)
+            async_task("shop.notifications.send_buyer_email", order_id, kind, group="notifications")
+    return sent
 
 
 def alert_owner_new_order(order_id):

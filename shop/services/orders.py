@@ -72,6 +72,8 @@ from .errors import (
     PriceChanged,
     Shortage,
 )
+from shop import notifications
+
 from .locks import lock_order, lock_products
 from .stock import move_stock
 
@@ -182,6 +184,7 @@ def place_order(user, *, items, address, shipping, payment_method=PaymentMethod.
             for pk, (quantity, _price) in sorted(wanted.items())
         )
         _record(order, user, "", _("Pesanan dibuat."))
+        notifications.order_placed(order)
     return order
 
 
@@ -380,6 +383,7 @@ def confirm_payment(order, actor, *, note=""):
                 status=PaymentProof.Status.ACCEPTED, reviewed_by=actor, reviewed_at=now
             )
             _record(locked, actor, from_status, note or _("Pembayaran dikonfirmasi."))
+            notifications.payment_confirmed(locked)
     _refresh(order, locked)
     if error is not None:
         raise error
@@ -403,6 +407,7 @@ def reject_payment(order, actor, reason):
         locked.status = OrderStatus.PENDING_PAYMENT
         locked.save(update_fields=["status", "updated_at"])
         _record(locked, actor, OrderStatus.WAITING_VERIFICATION, reason)
+        notifications.payment_rejected(locked)
     return _refresh(order, locked)
 
 
@@ -430,6 +435,7 @@ def ship_order(order, actor, courier, tracking_number):
         locked.shipped_at = timezone.now()
         locked.save(update_fields=["status", "courier", "tracking_number", "shipped_at", "updated_at"])
         _record(locked, actor, OrderStatus.PROCESSED, f"{courier} {tracking_number}")
+        notifications.order_shipped(locked)
     return _refresh(order, locked)
 
 
@@ -488,6 +494,7 @@ def cancel_order(order, actor, reason):
             update_fields=["status", "cancelled_at", "cancel_reason", "needs_attention", "attention_note", "updated_at"]
         )
         _record(locked, actor, from_status, reason)
+        notifications.order_cancelled(locked)
     return _refresh(order, locked)
 
 
@@ -537,6 +544,7 @@ def expire_unpaid_orders(now=None, *, batch_size=EXPIRY_BATCH_SIZE):
                 **cancelled, needs_attention=True, attention_note=str(UNVERIFIED_REFUND_NOTE)
             )
             Order.objects.filter(pk__in=batch).exclude(unverified).update(**cancelled)
+            notifications.orders_expired(batch)
             expired += len(batch)
 
 
