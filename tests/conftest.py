@@ -66,3 +66,18 @@ def cs1_user(db):
 @pytest.fixture
 def cs2_user(db):
     return _user_in(roles.CS_LAYER_2, "cs2@example.com")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that need a server database say why they were skipped on the one at hand."""
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    needs = {
+        "concurrency": (engine.endswith("sqlite3"), "SQLite has no row locks; runs on PostgreSQL and MariaDB"),
+        "postgres": (not engine.endswith("postgresql"), "needs PostgreSQL (set DATABASE_URL)"),
+    }
+    for item in items:
+        for marker, (skip, reason) in needs.items():
+            if skip and item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.skip(reason=reason))
