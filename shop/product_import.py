@@ -221,10 +221,12 @@ def check_import(import_id):
         job.save(update_fields=["total_rows"])
         outcome = _run(job, save=False)
     except (SpreadsheetError, ImportRefused) as refusal:
-        return _finish(job, ProductImport.Status.FAILED, message=str(refusal))
+        return _finish(job, ProductImport.Status.FAILED, outcome=Outcome(), message=str(refusal))
     except Exception:
         logger.exception("Checking product import %s failed", job.pk)
-        return _finish(job, ProductImport.Status.FAILED, message=_("Pemeriksaan gagal karena kesalahan sistem."))
+        return _finish(
+            job, ProductImport.Status.FAILED, outcome=Outcome(), message=_("Pemeriksaan gagal karena kesalahan sistem.")
+        )
     message = _notes(outcome)
     return _finish(job, ProductImport.Status.CHECKED, outcome=outcome, message=message)
 
