@@ -18,11 +18,6 @@ from tests.factories import import_row, product_sheet
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings):
-    # The role fixtures hash a password each; the default hasher costs seconds per test here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def report(job, status=None):
     rows, _count = product_import.report_rows(job, status=status, limit=10_000)

@@ -15,11 +15,6 @@ pytestmark = pytest.mark.django_db
 URL = "/admin/impor-produk/"
 
 
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings):
-    # The role fixtures hash a password each; the default hasher costs seconds per test here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def importer(client, admin_user):
