@@ -18,7 +18,6 @@ from tests.factories import import_row, product_sheet
 pytestmark = pytest.mark.django_db
 
 
-
 def report(job, status=None):
     rows, _count = product_import.report_rows(job, status=status, limit=10_000)
     return {row["row"]: row for row in rows}

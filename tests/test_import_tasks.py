@@ -17,7 +17,6 @@ pytestmark = pytest.mark.django_db
 URL = "/admin/impor-produk/"
 
 
-
 @pytest.fixture
 def background(monkeypatch):
     """Files above three rows go to the task queue, and the queue runs in-process (django-q2 sync)."""

@@ -15,7 +15,6 @@ pytestmark = pytest.mark.django_db
 URL = "/admin/impor-produk/"
 
 
-
 @pytest.fixture
 def importer(client, admin_user):
     client.force_login(admin_user)
