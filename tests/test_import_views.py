@@ -188,11 +188,8 @@ def test_customer_service_may_export_the_listing_they_can_see(client, cs1_user):
 
 
 def test_product_listing_buttons_carry_the_listing_filters(rf, admin_user, cs1_user, category):
-    from shop.admin.imports import ProductIndexView
-
-    # The integrator wires this view into ProductViewSet; here it runs with that viewset's arguments.
     viewset = Product.snippet_viewset
-    view = viewset.construct_view(ProductIndexView, **viewset.get_index_view_kwargs())
+    view = viewset.index_view
     request = rf.get("/admin/snippets/shop/product/", {"category": category.pk, "q": "kaos"})
     request.user = admin_user
     page = view(request).render().content.decode()

@@ -13,6 +13,7 @@ from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
 from django.utils.functional import cached_property
 from wagtail.snippets.views.snippets import CreateView, IndexView, SnippetViewSet, SnippetViewSetGroup
 
+from shop.admin.imports import ImportButtonsMixin
 from shop.money import format_rupiah
 from shop.models import Category, Product
 from shop.services.stock import set_opening_stock
@@ -84,7 +85,7 @@ class StockColumn(Column):
         return context
 
 
-class ProductIndexView(IndexView):
+class ProductIndexView(ImportButtonsMixin, IndexView):
     @cached_property
     def columns(self):
         # An explicit TitleColumn carries no row buttons (Edit, Delete, stock actions from hooks):

@@ -24,7 +24,6 @@ from wagtail.admin.auth import permission_denied
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button
-from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 
 from shop import product_import
 from shop.models import Category, Product, ProductImport
@@ -287,11 +286,9 @@ def _file_response(filename, content_type, write):
     return FileResponse(out, as_attachment=True, filename=filename, content_type=content_type)
 
 
-class ProductIndexView(SnippetIndexView):
-    """The product listing with "Impor Produk" and an export in the import format, carrying the
-    listing's current filters and search like Wagtail's own Download buttons.
-
-    For ProductViewSet: `index_view_class = ProductIndexView`.
+class ImportButtonsMixin:
+    """Adds "Impor Produk" and an export in the import format to the product listing, carrying the
+    listing's current filters and search like Wagtail's own Download buttons (used by ProductIndexView).
     """
 
     @cached_property
