@@ -47,6 +47,7 @@ class LandingPage(Page):
 
     content_panels = Page.content_panels + [FieldPanel("body")]
     subpage_types = []
+    template = "home/home_page.html"
 
     class Meta:
         verbose_name = _("halaman kampanye")

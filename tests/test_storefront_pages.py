@@ -160,3 +160,12 @@ def test_catalog_url_follows_a_renamed_catalog_page(client, catalog_page, produc
     catalog_page.save_revision().publish()
     assert product.get_absolute_url() != first_url
     assert client.get(product.get_absolute_url()).status_code == 200
+
+
+def test_landing_page_renders_its_blocks(client):
+    from home.models import LandingPage
+
+    home = HomePage.objects.get()
+    home.add_child(instance=LandingPage(title="Promo Lebaran", slug="promo-lebaran", body=[("rich_text", "<p>Diskon 20%</p>")]))
+    response = client.get("/promo-lebaran/")
+    assert response.status_code == 200 and "Diskon 20%" in response.content.decode()
