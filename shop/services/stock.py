@@ -1,5 +1,7 @@
 """The only code that changes a product's stock. Each change writes a StockMovement."""
 
+from contextlib import nullcontext
+
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -25,7 +27,9 @@ def move_stock(product_id, delta, reason, *, actor=None, order=None, note=""):
     """
     if delta == 0:
         return None
-    with transaction.atomic():
+    # Inside the caller's transaction no savepoint is needed: a refused decrease has written
+    # nothing, and a database error rolls the caller back anyway. Saves two round trips per line.
+    with nullcontext() if connection.in_atomic_block else transaction.atomic():
         updated = Product.objects.filter(pk=product_id, stock__gte=-delta if delta < 0 else 0).update(
             stock=F("stock") + delta
         )

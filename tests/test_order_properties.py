@@ -1,0 +1,103 @@
+"""Property-based: any sequence of order and stock operations keeps the shop's invariants.
+
+stock >= 0, stock == sum of its StockMovements for every product, every recorded transition is
+one the status machine allows, and a processed (or later) order has taken exactly its lines.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.db.models import Sum
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shop.models import Order, OrderEvent, Product, StockMovement
+from shop.services.orders import (
+    OrderError,
+    cancel_order,
+    complete_order,
+    confirm_payment,
+    expire_unpaid_orders,
+    reject_payment,
+    ship_order,
+    submit_payment_proof,
+)
+from shop.services.stock import adjust_stock
+from tests import factories
+
+S = Order.Status
+ALLOWED = {
+    ("", S.PENDING_PAYMENT),
+    (S.PENDING_PAYMENT, S.WAITING_VERIFICATION),
+    (S.WAITING_VERIFICATION, S.PROCESSED),
+    (S.PENDING_PAYMENT, S.PROCESSED),  # a payment gateway confirms without a proof
+    (S.WAITING_VERIFICATION, S.PENDING_PAYMENT),  # proof rejected
+    (S.PROCESSED, S.SHIPPED),
+    (S.SHIPPED, S.COMPLETED),
+    (S.PENDING_PAYMENT, S.CANCELLED),
+    (S.WAITING_VERIFICATION, S.CANCELLED),
+    (S.PROCESSED, S.CANCELLED),
+}
+TAKEN = {S.PROCESSED, S.SHIPPED, S.COMPLETED}
+
+operation = st.one_of(
+    st.tuples(st.just("place"), st.lists(st.tuples(st.integers(0, 2), st.integers(1, 4)), min_size=1, max_size=3)),
+    st.tuples(st.sampled_from(["proof", "confirm", "reject", "ship", "complete", "cancel"]), st.integers(0, 7)),
+    st.tuples(st.just("adjust"), st.tuples(st.integers(0, 2), st.integers(-6, 6))),
+    st.tuples(st.just("expire"), st.just(None)),
+)
+
+
+def run(op, argument, products, orders, buyer):
+    if op == "place":
+        wanted = {}
+        for index, quantity in argument:
+            wanted[index] = wanted.get(index, 0) + quantity
+        orders.append(factories.order(buyer, *[(Product.objects.get(pk=products[i].pk), q) for i, q in wanted.items()]))
+        return
+    if op == "adjust":
+        index, delta = argument
+        adjust_stock(products[index], delta, StockMovement.Reason.CORRECTION)
+        return
+    if op == "expire":
+        expire_unpaid_orders(now=timezone.now() + timedelta(hours=25))
+        return
+    if not orders:
+        return
+    order = orders[argument % len(orders)]
+    {
+        "proof": lambda: submit_payment_proof(order, buyer, factories.proof_file()),
+        "confirm": lambda: confirm_payment(order, None),
+        "reject": lambda: reject_payment(order, None, "Nominal tidak sesuai"),
+        "ship": lambda: ship_order(order, None, "JNE", f"RESI{order.pk}"),
+        "complete": lambda: complete_order(order, None),
+        "cancel": lambda: cancel_order(order, None, "Dibatalkan CS"),
+    }[op]()
+
+
+def check_invariants(products, orders):
+    for product in Product.objects.filter(pk__in=[p.pk for p in products]):
+        moved = StockMovement.objects.filter(product=product).aggregate(total=Sum("delta"))["total"] or 0
+        assert product.stock >= 0
+        assert product.stock == moved
+    for order in Order.objects.filter(pk__in=[o.pk for o in orders]).prefetch_related("lines"):
+        for event in OrderEvent.objects.filter(order=order):
+            assert (event.from_status, event.to_status) in ALLOWED, (event.from_status, event.to_status)
+        taken = StockMovement.objects.filter(order=order).aggregate(total=Sum("delta"))["total"] or 0
+        expected = -sum(line.quantity for line in order.lines.all()) if order.status in TAKEN else 0
+        assert taken == expected, (order.status, taken, expected)
+
+
+@pytest.mark.django_db
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(operations=st.lists(operation, min_size=1, max_size=25), opening=st.lists(st.integers(0, 6), min_size=3, max_size=3))
+def test_any_sequence_of_operations_keeps_the_invariants(buyer, category, operations, opening):
+    products = [factories.product(category=category, stock=stock) for stock in opening]
+    orders = []
+    for op, argument in operations:
+        try:
+            run(op, argument, products, orders, buyer)
+        except OrderError:
+            pass  # a refused operation must change nothing, which the invariants check
+        check_invariants(products, orders)
