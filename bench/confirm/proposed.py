@@ -75,7 +75,8 @@ def confirm_payment(order, actor, *, note="", enqueue_in_transaction=False):
                     [value for pk, _name, _stock, quantity in lines for value in (pk, quantity)],
                 )
                 if cursor.rowcount != len(lines):  # only if something changed stock without the lock
-                    raise InsufficientStock([Shortage(pk, name, quantity, stock) for pk, name, stock, quantity in lines])
+                    shortages = [Shortage(pk, name, quantity, stock) for pk, name, stock, quantity in lines]
+                    raise InsufficientStock(shortages)
                 rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(lines))
                 cursor.execute(
                     "INSERT INTO shop_stockmovement (product_id, delta, reason, order_id, actor_id, note, created_at)"

@@ -345,7 +345,9 @@ def check_books(prepared, processed, refused, errors):
     )
     sold = Counter()
     lines_by_order = defaultdict(list)
-    processed_pks = set(Order.objects.filter(pk__in=order_pks, status=Order.Status.PROCESSED).values_list("pk", flat=True))
+    processed_pks = set(
+        Order.objects.filter(pk__in=order_pks, status=Order.Status.PROCESSED).values_list("pk", flat=True)
+    )
     for order_id, product_id, quantity in OrderLine.objects.filter(order_id__in=order_pks).values_list(
         "order_id", "product_id", "quantity"
     ):
@@ -364,7 +366,8 @@ def check_books(prepared, processed, refused, errors):
     sale_lines = Counter(sales.values_list("order_id", flat=True))
     for order_id in processed_pks:
         if sale_lines[order_id] != len(lines_by_order[order_id]):
-            problems.append(f"order {order_id}: {sale_lines[order_id]} sale movements for {len(lines_by_order[order_id])} lines")
+            lines = len(lines_by_order[order_id])
+            problems.append(f"order {order_id}: {sale_lines[order_id]} sale movements for {lines} lines")
     # Stock only goes down during the round, so a refusal was right iff a line is still short now.
     for order_id in set(order_pks) - processed_pks:
         if sale_lines[order_id]:
@@ -606,7 +609,8 @@ def main():
         cost = costs[variant]
         lines.append(
             f"    {variant:17} processed: {cost['processed'][0]:2} statements, {cost['processed'][1]:5.2f} ms;"
-            f" refused: {cost['refused'][0]:2}, {cost['refused'][1]:5.2f} ms; three-line order: {cost['three lines'][0]:2}"
+            f" refused: {cost['refused'][0]:2}, {cost['refused'][1]:5.2f} ms;"
+            f" three-line order: {cost['three lines'][0]:2}"
         )
     if args.show_queries:
         for variant in variants:
