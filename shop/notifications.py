@@ -1,61 +1,139 @@
-"""Emails to buyers and alerts to the owner, sent by the task worker, never on the request path.
+"""Emails to buyers and alerts to the owner: written to an outbox with the change, sent by the task worker.
 
-Services call the `order_*` functions inside their transaction; the task is enqueued only when
-that transaction commits, so a rolled-back change sends nothing. A failed send raises inside the
-task, which django-q2 retries (Q_CLUSTER max_attempts); the order itself is never affected.
+Services call the `order_*` functions inside their transaction. Each writes Notification rows
+(shop.models.Notification) in that same transaction, so a committed change always owes its
+message and a rolled-back one never does, even when the process dies or the task queue is down
+right after the commit. On commit, `kick` asks the worker to run `deliver_notifications` soon;
+the schedule "Kirim notifikasi" runs it every minute anyway, so a lost kick only delays a message.
+A failed send is tried again by the next run, up to MAX_ATTEMPTS; the order itself is never affected.
+On PostgreSQL, confirm_payment writes its row from the database function (shop migration 0007).
 """
 
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django_q.tasks import async_task
 
+from shop.models import Notification
 from shop.money import format_rupiah
 
 logger = logging.getLogger(__name__)
 
+Kind = Notification.Kind
+
 BUYER_EMAILS = {
-    "placed": "Pesanan {number} diterima — selesaikan pembayaran",
-    "paid": "Pembayaran pesanan {number} dikonfirmasi (kuitansi)",
-    "rejected": "Bukti transfer pesanan {number} perlu diunggah ulang",
-    "shipped": "Pesanan {number} sudah dikirim",
-    "cancelled": "Pesanan {number} dibatalkan",
+    Kind.PLACED: "Pesanan {number} diterima — selesaikan pembayaran",
+    Kind.PAID: "Pembayaran pesanan {number} dikonfirmasi (kuitansi)",
+    Kind.REJECTED: "Bukti transfer pesanan {number} perlu diunggah ulang",
+    Kind.SHIPPED: "Pesanan {number} sudah dikirim",
+    Kind.CANCELLED: "Pesanan {number} dibatalkan",
 }
 
-
-def _enqueue(func, *args):
-    transaction.on_commit(lambda: async_task(func, *args, group="notifications"))
+MAX_ATTEMPTS = 5
+DELIVERY_BATCH = 50
+# While a delivery run is queued but not started, more kicks would only queue runs with nothing
+# left to do. The run clears the key when it starts; the timeout covers a run that never starts.
+KICK_KEY = "tokoku:notifications:kick"
+KICK_SECONDS = 60
 
 
 def order_placed(order):
-    _enqueue("shop.notifications.send_buyer_email", order.pk, "placed")
-    _enqueue("shop.notifications.alert_owner_new_order", order.pk)
+    _owe(order, Kind.PLACED, Kind.OWNER_NEW_ORDER)
 
 
 def payment_confirmed(order):
-    _enqueue("shop.notifications.send_buyer_email", order.pk, "paid")
+    _owe(order, Kind.PAID)
 
 
 def payment_rejected(order):
-    _enqueue("shop.notifications.send_buyer_email", order.pk, "rejected")
+    _owe(order, Kind.REJECTED)
 
 
 def order_shipped(order):
-    _enqueue("shop.notifications.send_buyer_email", order.pk, "shipped")
+    _owe(order, Kind.SHIPPED)
 
 
 def order_cancelled(order):
-    _enqueue("shop.notifications.send_buyer_email", order.pk, "cancelled")
+    _owe(order, Kind.CANCELLED)
 
 
 def orders_expired(order_ids):
-    # One task per expiry batch, not per order: 100,000 expired orders must not mean 100,000 queue rows.
-    _enqueue("shop.notifications.send_buyer_emails", list(order_ids), "cancelled")
+    """One row per expired order in one INSERT ... SELECT: a batch of the expiry job can be
+    a thousand orders, and building a model instance for each costs more than the insert."""
+    if not order_ids:
+        return
+    quote = connection.ops.quote_name
+    meta = Notification._meta
+    columns = ", ".join(quote(meta.get_field(name).column) for name in ("kind", "order", "created_at", "attempts", "last_error"))
+    placeholders = ", ".join(["%s"] * len(order_ids))
+    order_table = quote(meta.get_field("order").related_model._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT %s, id, %s, 0, '' FROM {order_table} "
+            f"WHERE id IN ({placeholders}) ORDER BY id",
+            [Kind.CANCELLED.value, now, *order_ids],
+        )
+    transaction.on_commit(kick)
+
+
+def _owe(order, *kinds):
+    Notification.objects.bulk_create(Notification(kind=kind, order_id=order.pk) for kind in kinds)
+    transaction.on_commit(kick)
+
+
+def kick():
+    """Ask the worker to deliver soon. Never raises: the change is committed and its messages are
+    in the outbox, so a task queue that is down costs only the wait for the next scheduled run."""
+    try:
+        if cache.add(KICK_KEY, True, KICK_SECONDS):
+            async_task("shop.notifications.deliver_notifications", group="notifications")
+    except Exception:
+        logger.exception("Could not queue notification delivery; the scheduled run will send them")
+
+
+def deliver_notifications(batch_size=DELIVERY_BATCH):
+    """Task: send every unsent notification once; returns how many were sent.
+
+    Rows another run is sending are skipped (SKIP LOCKED), so two runs never send one message
+    twice. A row whose send fails keeps its error and waits for the next run. A message can only
+    go out twice if the process dies between sending it and the commit that marks it sent.
+    """
+    cache.delete(KICK_KEY)
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    pending = Notification.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS).order_by("pk")
+    sent = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = list(pending.filter(pk__gt=last_pk).select_for_update(skip_locked=skip_locked)[:batch_size])
+            if not batch:
+                return sent
+            for notification in batch:
+                try:
+                    _send(notification)
+                except Exception as error:
+                    logger.exception("Notification %s (%s) failed", notification.pk, notification.kind)
+                    notification.last_error = f"{type(error).__name__}: {error}"[:2000]
+                else:
+                    notification.sent_at = timezone.now()
+                    sent += 1
+                notification.attempts += 1
+            Notification.objects.bulk_update(batch, ["sent_at", "attempts", "last_error"])
+            last_pk = batch[-1].pk
+
+
+def _send(notification):
+    if notification.kind == Kind.OWNER_NEW_ORDER:
+        alert_owner_new_order(notification.order_id)
+    else:
+        send_buyer_email(notification.order_id, notification.kind)
 
 
 def _store():
@@ -78,7 +156,7 @@ def _context(order):
 
 
 def send_buyer_email(order_id, kind):
-    """Task: one email to the buyer, HTML and plain text, in Indonesian."""
+    """One email to the buyer, HTML and plain text, in Indonesian."""
     from shop.models import Order
 
     order = Order.objects.select_related("user").get(pk=order_id)
@@ -96,21 +174,8 @@ def send_buyer_email(order_id, kind):
     return message.send()
 
 
-def send_buyer_emails(order_ids, kind):
-    """Task: the same email to many buyers. A failed one is queued on its own, so it is retried
-    without sending the others twice."""
-    sent = 0
-    for order_id in order_ids:
-        try:
-            sent += send_buyer_email(order_id, kind)
-        except Exception:
-            logger.exception("Email %s for order %s failed; queued for retry", kind, order_id)
-            async_task("shop.notifications.send_buyer_email", order_id, kind, group="notifications")
-    return sent
-
-
 def alert_owner_new_order(order_id):
-    """Task: tell the owner about a new order, by WhatsApp when configured and by email when the store has one."""
+    """Tell the owner about a new order, by WhatsApp when configured and by email when the store has one."""
     from shop.integrations import whatsapp
     from shop.models import Order
 

@@ -8,6 +8,13 @@ SCHEDULES = [
         "func": "shop.services.orders.expire_unpaid_orders",
         "minutes": 5,
     },
+    {
+        # The safety net under shop.notifications.kick: messages owed are sent within a minute
+        # even when a kick was lost.
+        "name": "Kirim notifikasi",
+        "func": "shop.notifications.deliver_notifications",
+        "minutes": 1,
+    },
 ]
 
 

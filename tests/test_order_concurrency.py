@@ -13,9 +13,8 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import Sum
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from shop.models import DailyOrderCounter, Order, OrderEvent, Product, StockMovement
@@ -247,20 +246,44 @@ def test_confirm_waits_for_the_order_lock_and_rereads_the_order(buyer, cs_staff)
     assert stock_of(product) == 5 and not StockMovement.objects.filter(order=order).exists()
 
 
-def test_confirm_locks_rows_before_writing_them(buyer, cs_staff):
-    """The SQL itself: order row locked, then products in pk order, before any write."""
+def test_confirm_locks_the_order_then_products_in_pk_order(buyer, cs_staff):
+    """Caught mid-way, waiting for the middle product: it holds the order and the lower product
+    and has not touched the higher one. Seen from outside, so it holds for the database function
+    on PostgreSQL and the Python path on MariaDB alike."""
     products = [factories.product(stock=10) for _ in range(3)]
     order = waiting_order(buyer, *[(p, 1) for p in reversed(products)])
 
-    with CaptureQueriesContext(connection) as queries:
-        confirm_payment(order.pk, cs_staff[0])
-    sql = [q["sql"].replace("`", '"') for q in queries.captured_queries]
-    locks = [i for i, s in enumerate(sql) if "FOR UPDATE" in s]
-    writes = [i for i, s in enumerate(sql) if s.lstrip().upper().startswith(("UPDATE", "INSERT"))]
-    order_lock, product_lock = locks[0], locks[1]
-    assert '"shop_order"' in sql[order_lock] and '"shop_product"' in sql[product_lock]
-    assert 'ORDER BY "shop_product"."id" ASC' in sql[product_lock]
-    assert order_lock < product_lock < writes[0]
+    with row_locked_elsewhere(Product, products[1].pk):
+        thread, outcome = in_thread(lambda: confirm_payment(order.pk, cs_staff[0]))
+        time.sleep(0.5)
+        assert thread.is_alive(), "confirm_payment did not wait for the product's row lock"
+        assert is_locked(Order, order.pk)
+        assert is_locked(Product, products[0].pk)
+        assert not is_locked(Product, products[2].pk)
+    thread.join(10)
+
+    assert outcome == [("ok", outcome[0][1])] and outcome[0][1].status == Status.PROCESSED
+    assert [stock_of(p) for p in products] == [9, 9, 9]
+
+
+def is_locked(model, pk):
+    """Whether another transaction holds the row lock, asked from a connection of its own."""
+    answer = []
+
+    def ask():
+        try:
+            with transaction.atomic():
+                model.objects.select_for_update(nowait=True).get(pk=pk)
+            answer.append(False)
+        except DatabaseError:
+            answer.append(True)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    thread.join(10)
+    return answer[0]
 
 
 # --- cancel_order ----------------------------------------------------------------------------

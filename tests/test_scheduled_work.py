@@ -133,7 +133,8 @@ def test_each_step_sends_its_email_to_the_buyer(buyer, product, sync_tasks, djan
 
 @pytest.mark.django_db
 def test_a_cancelled_order_tells_the_buyer_why(buyer, product, sync_tasks, django_capture_on_commit_callbacks):
-    order = factories.order(buyer, (product, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        order = factories.order(buyer, (product, 1))
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         cancel_order(order, buyer, "Salah pilih ukuran")

@@ -1,6 +1,7 @@
 from .catalog import Category, Product, ProductImage
 from .checkout import Address, Cart, CartItem, DailyOrderCounter, PaymentSettings, ShippingRate
 from .imports import ProductImport
+from .notifications import Notification
 from .orders import Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod
 from .payments import PaymentProof
 from .stock import StockMovement
@@ -11,6 +12,7 @@ __all__ = [
     "CartItem",
     "Category",
     "DailyOrderCounter",
+    "Notification",
     "Order",
     "OrderEvent",
     "OrderLine",

@@ -1,0 +1,39 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Notification(models.Model):
+    """An email or alert an order change owes someone: the shop's outbox.
+
+    Written in the same transaction as the change itself, so a committed change always has its
+    message and a rolled-back one never does, whatever happens to the process or the task queue
+    afterwards. shop.notifications.deliver_notifications sends them and sets `sent_at`.
+    """
+
+    class Kind(models.TextChoices):
+        PLACED = "placed", _("Pesanan diterima (pembeli)")
+        PAID = "paid", _("Pembayaran dikonfirmasi (pembeli)")
+        REJECTED = "rejected", _("Bukti transfer ditolak (pembeli)")
+        SHIPPED = "shipped", _("Pesanan dikirim (pembeli)")
+        CANCELLED = "cancelled", _("Pesanan dibatalkan (pembeli)")
+        OWNER_NEW_ORDER = "owner_new_order", _("Pesanan baru (pemilik toko)")
+
+    kind = models.CharField(_("jenis"), max_length=20, choices=Kind.choices)
+    order = models.ForeignKey(
+        "shop.Order", verbose_name=_("pesanan"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("terkirim"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("percobaan"), default=0)
+    last_error = models.TextField(_("galat terakhir"), blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("notifikasi")
+        verbose_name_plural = _("notifikasi")
+        # The delivery task only ever reads the unsent rows; sent ones pile up and stay out of the index.
+        indexes = [models.Index(fields=["id"], condition=Q(sent_at__isnull=True), name="notification_unsent")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.order_id}"
