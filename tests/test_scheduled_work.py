@@ -1,4 +1,4 @@
-"""Scheduled work and notifications: the expiry schedule, the cron command, tasks sent on commit."""
+"""Scheduled work and notifications: the expiry schedule, the cron command, emails sent after commit."""
 
 import os
 import subprocess
@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django_q.models import Schedule, Task
 from django_q.tasks import async_task
 
-from shop.models import Order, OrderEvent
+from shop.models import Notification, Order, OrderEvent
 from shop.schedules import SCHEDULES, ensure_schedules
 from shop.services.orders import (
     cancel_order,
@@ -185,12 +185,12 @@ class BrokenEmailBackend:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_real_qcluster_worker_runs_a_task_end_to_end(buyer, product, tmp_path):
-    """A `manage.py qcluster` process takes a queued email task from the ORM broker and sends it."""
+    """A `manage.py qcluster` process takes a queued delivery run from the ORM broker and sends what the order owes."""
     if connection.vendor != "postgresql":
         pytest.skip("the worker process needs a database it can share with the test: PostgreSQL")
     order = factories.order(buyer, (product, 1))
     Task.objects.all().delete()
-    async_task("shop.notifications.send_buyer_email", order.pk, "placed", task_name="e2e-email")
+    async_task("shop.notifications.deliver_notifications", task_name="e2e-email")
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {
@@ -218,6 +218,7 @@ def test_a_real_qcluster_worker_runs_a_task_end_to_end(buyer, product, tmp_path)
     assert task.success, task.result
     sent = [p.read_text() for p in tmp_path.glob("*.log")]
     assert sent and order.number in sent[0]
+    assert not Notification.objects.filter(order=order, sent_at__isnull=True).exists()
 
 
 class _Output:
