@@ -21,11 +21,9 @@ RETURNS TABLE (outcome text, shortages jsonb, o shop_order)
 LANGUAGE plpgsql AS $$
 DECLARE
     v_order shop_order;
-    v_from text;
-    v_ids bigint[];
-    v_quantities bigint[];
+    v_ids bigint[] := '{}';
+    v_quantities bigint[] := '{}';
     v_short jsonb := '[]'::jsonb;
-    v_updated int;
     r record;
 BEGIN
     SELECT * INTO v_order FROM shop_order WHERE id = p_order FOR UPDATE;
@@ -42,17 +40,16 @@ BEGIN
         RETURN;
     END IF;
 
-    SELECT array_agg(l.product_id ORDER BY l.product_id), array_agg(l.quantity ORDER BY l.product_id)
-    INTO v_ids, v_quantities
-    FROM (SELECT product_id, SUM(quantity)::bigint AS quantity FROM shop_orderline
-          WHERE order_id = p_order GROUP BY product_id) l;
-
     FOR r IN
         SELECT p.id, p.name, p.stock, l.quantity
-        FROM shop_product p JOIN unnest(v_ids, v_quantities) AS l (id, quantity) ON l.id = p.id
+        FROM shop_product p
+        JOIN (SELECT product_id, sum(quantity)::bigint AS quantity FROM shop_orderline
+              WHERE order_id = p_order GROUP BY product_id) l ON l.product_id = p.id
         ORDER BY p.id
         FOR UPDATE OF p
     LOOP
+        v_ids := v_ids || r.id;
+        v_quantities := v_quantities || r.quantity;
         IF r.stock < r.quantity THEN
             v_short := v_short || jsonb_build_array(jsonb_build_array(r.id, r.name, r.quantity, r.stock));
         END IF;
@@ -62,30 +59,35 @@ BEGIN
         RETURN;
     END IF;
 
-    UPDATE shop_product p SET stock = p.stock - l.quantity
-    FROM unnest(v_ids, v_quantities) AS l (id, quantity)
-    WHERE p.id = l.id AND p.stock >= l.quantity;
-    GET DIAGNOSTICS v_updated = ROW_COUNT;
-    IF v_updated <> coalesce(array_length(v_ids, 1), 0) THEN
-        -- Only possible if something changed stock without taking the row lock first.
-        RAISE EXCEPTION 'stock of order % changed under its lock', p_order;
-    END IF;
-    INSERT INTO shop_stockmovement (product_id, delta, reason, order_id, actor_id, note, created_at)
-    SELECT l.id, -l.quantity, 'sale', p_order, p_actor, v_order.number, p_now
-    FROM unnest(v_ids, v_quantities) AS l (id, quantity) ORDER BY l.id;
-
-    v_from := v_order.status;
+    -- Every write in one statement. The order row is updated only if every product was:
+    -- anything else means stock changed without its row lock, and the whole call is undone.
+    WITH taken AS (
+        UPDATE shop_product p SET stock = p.stock - l.quantity
+        FROM unnest(v_ids, v_quantities) AS l (id, quantity)
+        WHERE p.id = l.id AND p.stock >= l.quantity
+        RETURNING p.id
+    ), ledger AS (
+        INSERT INTO shop_stockmovement (product_id, delta, reason, order_id, actor_id, note, created_at)
+        SELECT l.id, -l.quantity, 'sale', p_order, p_actor, v_order.number, p_now
+        FROM unnest(v_ids, v_quantities) AS l (id, quantity) ORDER BY l.id
+    ), proofs AS (
+        UPDATE shop_paymentproof SET status = 'accepted', reviewed_by_id = p_actor, reviewed_at = p_now
+        WHERE order_id = p_order AND status = 'submitted'
+    ), event AS (
+        INSERT INTO shop_orderevent (order_id, actor_id, from_status, to_status, note, created_at)
+        VALUES (p_order, p_actor, v_order.status, 'processed', p_note, p_now)
+    ), owed AS (
+        INSERT INTO shop_notification (kind, order_id, created_at, sent_at, attempts, last_error)
+        VALUES ('paid', p_order, p_now, NULL, 0, '')
+    )
     UPDATE shop_order
     SET status = 'processed', paid_at = coalesce(paid_at, p_now), needs_attention = false, attention_note = '',
         updated_at = p_now
-    WHERE id = p_order
+    WHERE id = p_order AND (SELECT count(*) FROM taken) = coalesce(array_length(v_ids, 1), 0)
     RETURNING * INTO v_order;
-    UPDATE shop_paymentproof SET status = 'accepted', reviewed_by_id = p_actor, reviewed_at = p_now
-    WHERE order_id = p_order AND status = 'submitted';
-    INSERT INTO shop_orderevent (order_id, actor_id, from_status, to_status, note, created_at)
-    VALUES (p_order, p_actor, v_from, 'processed', p_note, p_now);
-    INSERT INTO shop_notification (kind, order_id, created_at, sent_at, attempts, last_error)
-    VALUES ('paid', p_order, p_now, NULL, 0, '');
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'stock of order % changed under its lock', p_order;
+    END IF;
     RETURN QUERY SELECT 'processed'::text, NULL::jsonb, v_order;
 END;
 $$

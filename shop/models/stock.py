@@ -16,7 +16,10 @@ class StockMovement(models.Model):
         RETURNED = "returned", _("Retur")
         IMPORT = "import", _("Impor")
 
-    product = models.ForeignKey("shop.Product", verbose_name=_("produk"), on_delete=models.PROTECT, related_name="stock_movements")
+    # No index of its own: stockmovement_product_time starts with the product.
+    product = models.ForeignKey(
+        "shop.Product", verbose_name=_("produk"), on_delete=models.PROTECT, related_name="stock_movements", db_index=False
+    )
     delta = models.IntegerField(_("perubahan"))
     reason = models.CharField(_("alasan"), max_length=20, choices=Reason.choices)
     order = models.ForeignKey(
