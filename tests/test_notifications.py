@@ -141,7 +141,7 @@ def test_the_delivery_schedule_exists_after_migrate():
 
 
 @pytest.mark.concurrency
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(connection.vendor == "sqlite", reason="SQLite has no row locks; run on PostgreSQL or MariaDB")
 def test_two_delivery_runs_at_once_send_each_message_once(buyer, product):
     for _ in range(20):
