@@ -35,6 +35,15 @@ def register_order_desks():
     return list(order_desks.DESKS)
 
 
+# --- Notification outbox (shop/admin/notifications.py) ---
+from shop.admin.notifications import notifications_viewset  # noqa: E402
+
+
+@hooks.register("register_admin_viewset")
+def register_notifications():
+    return notifications_viewset
+
+
 @hooks.register("register_admin_urls")
 def register_stock_urls():
     return stock_admin.admin_urls()

@@ -26,14 +26,6 @@ from tests import factories
 Kind = Notification.Kind
 
 
-class BrokenEmailBackend:
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def send_messages(self, messages):
-        raise ConnectionRefusedError("SMTP down")
-
-
 def owed(order):
     return list(Notification.objects.filter(order=order).order_by("pk").values_list("kind", flat=True))
 
@@ -83,7 +75,7 @@ def test_a_queue_that_is_down_loses_no_message(buyer, product, monkeypatch, djan
 def test_a_failed_send_is_tried_again_by_later_runs_then_given_up(buyer, product, settings):
     order = factories.order(buyer, (product, 1))
     Notification.objects.filter(order=order, kind=Kind.OWNER_NEW_ORDER).delete()
-    settings.EMAIL_BACKEND = "tests.test_notifications.BrokenEmailBackend"
+    settings.EMAIL_BACKEND = "tests.test_scheduled_work.BrokenEmailBackend"
     for _run in range(MAX_ATTEMPTS + 2):
         assert deliver_notifications() == 0
     notification = Notification.objects.get(order=order)

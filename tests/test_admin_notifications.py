@@ -1,0 +1,66 @@
+"""The owner's view of the notification outbox in the Wagtail admin, and sending failed ones again."""
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from shop.models import Notification
+from shop.notifications import MAX_ATTEMPTS, deliver_notifications
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+INDEX = "shop_notifications:index"
+RETRY = "shop_notifications:retry"
+
+
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def failed_order(buyer, product, settings):
+    """An order whose emails were tried MAX_ATTEMPTS times while the mail server was down."""
+    order = factories.order(buyer, (product, 1))
+    settings.EMAIL_BACKEND = "tests.test_scheduled_work.BrokenEmailBackend"
+    for _run in range(MAX_ATTEMPTS):
+        deliver_notifications()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    return order
+
+
+def test_the_owner_sees_what_failed_and_why(admin_user, failed_order):
+    response = signed_in(admin_user).get(reverse(INDEX) + "?state=failed")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert failed_order.number in html and "SMTP down" in html and "Gagal (berhenti dicoba)" in html
+    assert reverse(RETRY) in html  # the button to send them again
+
+
+def test_cs_staff_cannot_see_or_retry_notifications(cs1_user, cs2_user, failed_order):
+    for user in (cs1_user, cs2_user):
+        client = signed_in(user)
+        assert client.get(reverse(INDEX)).status_code in (302, 403)
+        assert client.post(reverse(RETRY)).status_code in (302, 403)
+    assert Notification.objects.get(kind="placed").attempts == MAX_ATTEMPTS
+
+
+def test_sending_failed_ones_again_starts_them_over(admin_user, failed_order):
+    client = signed_in(admin_user)
+    assert "berhenti dicoba" in client.get(reverse(RETRY)).content.decode()
+    response = client.post(reverse(RETRY))
+    assert response.status_code == 302 and response["Location"] == reverse(INDEX)
+    assert list(Notification.objects.filter(sent_at__isnull=True).values_list("kind", "attempts")) == [("placed", 0)]
+    assert deliver_notifications() == 1
+    assert [m.to for m in mail.outbox] == [[failed_order.email]]
+
+
+def test_there_is_nothing_to_add_edit_or_delete_by_hand(admin_user, failed_order):
+    client = signed_in(admin_user)
+    notification = Notification.objects.first()
+    for url in ("/admin/notifikasi/new/", f"/admin/notifikasi/edit/{notification.pk}/",
+                f"/admin/notifikasi/delete/{notification.pk}/"):
+        assert client.get(url).status_code == 404
