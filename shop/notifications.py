@@ -71,13 +71,14 @@ def orders_expired(order_ids):
     quote = connection.ops.quote_name
     meta = Notification._meta
     columns = ", ".join(quote(meta.get_field(name).column) for name in ("kind", "order", "created_at", "attempts", "last_error"))
+    order_meta = meta.get_field("order").related_model._meta
+    order_id = quote(order_meta.pk.column)
     placeholders = ", ".join(["%s"] * len(order_ids))
-    order_table = quote(meta.get_field("order").related_model._meta.db_table)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT %s, id, %s, 0, '' FROM {order_table} "
-            f"WHERE id IN ({placeholders}) ORDER BY id",
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT %s, {order_id}, %s, 0, '' "
+            f"FROM {quote(order_meta.db_table)} WHERE {order_id} IN ({placeholders}) ORDER BY {order_id}",
             [Kind.CANCELLED.value, now, *order_ids],
         )
     transaction.on_commit(kick)

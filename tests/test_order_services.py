@@ -451,11 +451,15 @@ def test_expiry_works_in_batches_of_a_fixed_number_of_queries(buyer, product):
 
     with CaptureQueriesContext(connection) as queries:
         assert expire_unpaid_orders(batch_size=3) == 7
-    # Per batch, whatever its size: find and lock, write the history, cancel (two updates), owe
-    # the buyers their emails, plus savepoint bookkeeping; then one last look that finds nothing.
+    # Per batch, whatever its size: find and lock, write the history, owe the buyers their emails,
+    # cancel (two updates), plus savepoint bookkeeping; then one last look that finds nothing.
+    # On PostgreSQL all of a batch is one statement.
     statements = [q["sql"].lstrip().split()[0].upper() for q in queries.captured_queries]
-    assert (statements.count("INSERT"), statements.count("UPDATE")) == (2 * 3, 2 * 3)
-    assert len(statements) <= 3 * (5 + 2) + (1 + 2)
+    if connection.vendor == "postgresql":
+        assert statements.count("WITH") == 3 + 1 and len(statements) <= (3 + 1) * 3
+    else:
+        assert (statements.count("INSERT"), statements.count("UPDATE")) == (2 * 3, 2 * 3)
+        assert len(statements) <= 3 * (5 + 2) + (1 + 2)
     events = OrderEvent.objects.filter(to_status=Status.CANCELLED)
     assert sorted(events.values_list("order_id", flat=True)) == sorted(order.pk for order in orders)
     assert set(events.values_list("from_status", "actor")) == {(Status.PENDING_PAYMENT, None)}

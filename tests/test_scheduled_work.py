@@ -156,7 +156,7 @@ def test_the_owner_hears_of_a_new_order_by_email(buyer, product, sync_tasks, dja
     assert len(owner_mail) == 1 and order.number in owner_mail[0].subject
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_rolled_back_change_sends_nothing(buyer, product, sync_tasks):
     with pytest.raises(RuntimeError), transaction.atomic():
         factories.order(buyer, (product, 1))
@@ -183,7 +183,7 @@ class BrokenEmailBackend:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_qcluster_worker_runs_a_task_end_to_end(buyer, product, tmp_path):
     """A `manage.py qcluster` process takes a queued delivery run from the ORM broker and sends what the order owes."""
     if connection.vendor != "postgresql":

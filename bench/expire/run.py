@@ -27,6 +27,7 @@ def make_overdue_orders(count):
     user, _ = get_user_model().objects.get_or_create(username="bench@toko.com", defaults={"email": "bench@toko.com"})
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM shop_orderevent")
+        cursor.execute("DELETE FROM shop_notification")
         cursor.execute("DELETE FROM shop_order")
         cursor.execute(
             """

@@ -4,7 +4,7 @@ Payment confirmation is the one place where many CS agents and the payment gatew
 same rows at once. Done from Python it costs ten statements and ~8 ms of client CPU; as one
 function PostgreSQL runs the same steps with cached plans and no round trips (bench/confirm).
 shop.services.orders.confirm_payment calls it on PostgreSQL and keeps its Python path for
-MariaDB and SQLite; tests/test_confirm_parity.py holds the two to the same results.
+MariaDB and SQLite; tests/test_postgresql_parity.py holds the two to the same results.
 
 The steps and the lock order are those of the Python path: the order row, then its products in
 ascending primary key (ORDER BY under FOR UPDATE locks in that order), every line checked before

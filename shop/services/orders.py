@@ -554,48 +554,101 @@ def cancel_order(order, actor, reason):
 def expire_unpaid_orders(now=None, *, batch_size=EXPIRY_BATCH_SIZE):
     """Cancel unpaid and unverified orders past their payment deadline; returns how many.
 
-    Works in batches, each its own short transaction of four statements whatever its size:
-    find and lock, write the history, cancel (two updates). So the job never holds thousands of
-    row locks, a failure keeps the batches already done, and memory stays flat. Orders a CS is
+    Works in batches, each its own short transaction with a fixed number of statements whatever
+    its size (one on PostgreSQL, five elsewhere): find and lock, write the history and the
+    outbox, cancel. So the job never holds thousands of row locks, a failure keeps the batches already done, and memory stays flat. Orders a CS is
     working on at that moment are skipped (SKIP LOCKED) and picked up by the next run. No stock
     is given back because none was taken. An expired order whose proof was still awaiting
     verification is flagged `needs_attention`: the buyer may have paid and need a refund.
     """
     now = now or timezone.now()
-    overdue = Q(payment_deadline__lte=now) | Q(
-        payment_deadline__isnull=True, created_at__lte=now - timedelta(hours=settings.PAYMENT_WINDOW_HOURS)
-    )
-    candidates = Order.objects.filter(overdue, status__in=UNPAID_STATUSES).order_by("pk")
-    skip_locked = connection.features.has_select_for_update_skip_locked
+    legacy_cutoff = now - timedelta(hours=settings.PAYMENT_WINDOW_HOURS)  # orders from before deadlines were stored
     reason = _("Dibatalkan otomatis: batas pembayaran terlewati.")
+    expire_batch = _expire_batch_in_one_statement if connection.vendor == "postgresql" else _expire_batch
     expired = 0
     last_pk = 0
     while True:
         with transaction.atomic():
-            batch = list(
-                candidates.filter(pk__gt=last_pk)
-                .select_for_update(skip_locked=skip_locked)
-                .values_list("pk", flat=True)[:batch_size]
-            )
-            if not batch:
+            count, last_pk = expire_batch(now, legacy_cutoff, last_pk, batch_size, reason)
+            if not count:
                 return expired
-            last_pk = batch[-1]
-            cancelled_at = timezone.now()
-            _record_cancellations(batch, reason, cancelled_at)  # first: it copies each order's status as it was
-            cancelled = {
-                "status": OrderStatus.CANCELLED,
-                "cancelled_at": cancelled_at,
-                "cancel_reason": reason,
-                "updated_at": cancelled_at,
-            }
-            # Two disjoint updates, so each row is written once. An earlier flag keeps its own note.
-            unverified = Q(status=OrderStatus.WAITING_VERIFICATION, needs_attention=False)
-            Order.objects.filter(unverified, pk__in=batch).update(
-                **cancelled, needs_attention=True, attention_note=str(UNVERIFIED_REFUND_NOTE)
-            )
-            Order.objects.filter(pk__in=batch).exclude(unverified).update(**cancelled)
-            notifications.orders_expired(batch)
-            expired += len(batch)
+            expired += count
+
+
+def _expire_batch(now, legacy_cutoff, after_pk, batch_size, reason):
+    """One batch in four statements: find and lock, write the history and the outbox, cancel."""
+    overdue = Q(payment_deadline__lte=now) | Q(payment_deadline__isnull=True, created_at__lte=legacy_cutoff)
+    batch = list(
+        Order.objects.filter(overdue, status__in=UNPAID_STATUSES, pk__gt=after_pk)
+        .order_by("pk")
+        .select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    if not batch:
+        return 0, after_pk
+    cancelled_at = timezone.now()
+    _record_cancellations(batch, reason, cancelled_at)  # first: it copies each order's status as it was
+    # Before the updates: the outbox rows' foreign-key checks on rows this transaction has
+    # not yet rewritten cost a fraction of those on rows it has.
+    notifications.orders_expired(batch)
+    cancelled = {
+        "status": OrderStatus.CANCELLED,
+        "cancelled_at": cancelled_at,
+        "cancel_reason": reason,
+        "updated_at": cancelled_at,
+    }
+    # Two disjoint updates, so each row is written once. An earlier flag keeps its own note.
+    unverified = Q(status=OrderStatus.WAITING_VERIFICATION, needs_attention=False)
+    Order.objects.filter(unverified, pk__in=batch).update(
+        **cancelled, needs_attention=True, attention_note=str(UNVERIFIED_REFUND_NOTE)
+    )
+    Order.objects.filter(pk__in=batch).exclude(unverified).update(**cancelled)
+    return len(batch), batch[-1]
+
+
+# The same batch as _expire_batch in one PostgreSQL statement: every row is locked and read once,
+# and written once, with no round trips between the steps (bench/expire).
+EXPIRE_BATCH_SQL = """
+WITH batch AS (
+    SELECT id, status, needs_attention FROM shop_order
+    WHERE status IN ('pending_payment', 'waiting_verification') AND id > %(after)s
+      AND (payment_deadline <= %(now)s OR (payment_deadline IS NULL AND created_at <= %(legacy_cutoff)s))
+    ORDER BY id
+    LIMIT %(size)s
+    FOR UPDATE SKIP LOCKED
+), history AS (
+    INSERT INTO shop_orderevent (order_id, actor_id, from_status, to_status, note, created_at)
+    SELECT id, NULL, status, 'cancelled', %(reason)s, %(at)s FROM batch ORDER BY id
+), owed AS (
+    INSERT INTO shop_notification (kind, order_id, created_at, sent_at, attempts, last_error)
+    SELECT 'cancelled', id, %(at)s, NULL, 0, '' FROM batch ORDER BY id
+), cancelled AS (
+    UPDATE shop_order o
+    SET status = 'cancelled', cancelled_at = %(at)s, cancel_reason = %(reason)s, updated_at = %(at)s,
+        needs_attention = o.needs_attention OR b.status = 'waiting_verification',
+        attention_note = CASE WHEN b.status = 'waiting_verification' AND NOT b.needs_attention
+                              THEN %(refund_note)s ELSE o.attention_note END
+    FROM batch b
+    WHERE o.id = b.id
+    RETURNING o.id
+)
+SELECT count(*), max(id) FROM cancelled
+"""
+
+
+def _expire_batch_in_one_statement(now, legacy_cutoff, after_pk, batch_size, reason):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            EXPIRE_BATCH_SQL,
+            {
+                "after": after_pk, "now": now, "legacy_cutoff": legacy_cutoff, "size": batch_size,
+                "reason": reason, "at": timezone.now(), "refund_note": str(UNVERIFIED_REFUND_NOTE),
+            },
+        )
+        count, last_pk = cursor.fetchone()
+    if count:
+        transaction.on_commit(notifications.kick)
+    return count, last_pk or after_pk
 
 
 def _record_cancellations(order_ids, note, at):

@@ -1,13 +1,17 @@
-"""confirm_payment's two paths give the same results: the PostgreSQL function and the Python steps.
+"""The services' PostgreSQL paths give the same results as their portable Python paths.
 
-On PostgreSQL the service runs as the database function of shop migration 0007; MariaDB and
-SQLite run the Python path. Every rule of the service is tested on all three databases, but each
-database only ever sees its own path, so here both run side by side on PostgreSQL, on identical
-orders, and every row they leave behind is compared.
+On PostgreSQL confirm_payment runs as the database function of shop migration 0007, and each
+batch of expire_unpaid_orders as one statement; MariaDB and SQLite run the Python steps. Every
+rule of the services is tested on all three databases, but each database only ever sees its own
+path, so here both run side by side on PostgreSQL, on identical orders, and every row they leave
+behind is compared.
 """
+
+from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from shop.models import Notification, Order, OrderEvent, PaymentProof, StockMovement
 from shop.services import orders as services
@@ -163,3 +167,64 @@ def test_a_short_refusal_names_every_short_product_with_its_numbers(buyer, cs):
     assert [(s.product_id, s.requested, s.available) for s in refused.value.shortages] == [
         (products[0].pk, 3, 1), (products[1].pk, 2, 0)
     ]
+
+
+# --- expire_unpaid_orders ------------------------------------------------------------------------
+
+EXPIRY_PATHS = {"database": services._expire_batch_in_one_statement, "python": services._expire_batch}
+
+
+def expiry_world(buyer, product):
+    """One order of each kind the expiry job meets, in a fixed order; returns them."""
+    now = timezone.now()
+    orders = {}
+    for name in ("unpaid", "unverified", "flagged", "not_due", "legacy", "paid"):
+        order = factories.order(buyer, (product, 1))
+        if name in ("unverified", "flagged", "paid"):
+            services.submit_payment_proof(order, buyer, factories.proof_file())
+        if name == "paid":
+            services.confirm_payment(order, None)
+        orders[name] = order
+    Order.objects.filter(pk=orders["flagged"].pk).update(needs_attention=True, attention_note="Transfer ganda")
+    Order.objects.filter(pk__in=[o.pk for o in orders.values()]).update(payment_deadline=now - timedelta(minutes=1))
+    Order.objects.filter(pk=orders["not_due"].pk).update(payment_deadline=now + timedelta(hours=1))
+    Order.objects.filter(pk=orders["legacy"].pk).update(payment_deadline=None, created_at=now - timedelta(hours=25))
+    return orders
+
+
+def expiry_books(orders):
+    result = {}
+    for name, order in orders.items():
+        order = Order.objects.get(pk=order.pk)
+        result[name] = (
+            order.status, order.needs_attention, order.attention_note, order.cancel_reason,
+            order.cancelled_at is not None,
+            list(OrderEvent.objects.filter(order=order, to_status=Status.CANCELLED).values_list(
+                "from_status", "actor_id", "note")),
+            sorted(Notification.objects.filter(order=order, kind="cancelled").values_list("kind", flat=True)),
+        )
+    return result
+
+
+def test_an_expiry_batch_does_alike_in_one_statement_and_in_python(buyer, product, settings):
+    settings.PAYMENT_WINDOW_HOURS = 24
+    results = {}
+    for name, expire_batch in EXPIRY_PATHS.items():
+        start = Order.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        orders = expiry_world(buyer, product)
+        now = timezone.now()
+        reason = "Dibatalkan otomatis: batas pembayaran terlewati."
+        counted, after = 0, start
+        with transaction.atomic():
+            while True:
+                count, after = expire_batch(now, now - timedelta(hours=24), after, 2, reason)
+                if not count:
+                    break
+                counted += count
+        results[name] = (counted, expiry_books(orders))
+    assert results["database"] == results["python"]
+    counted, books = results["database"]
+    assert counted == 4
+    assert {name for name, row in books.items() if row[0] == Status.CANCELLED} == {"unpaid", "unverified", "flagged", "legacy"}
+    assert books["unverified"][1:3] == (True, str(services.UNVERIFIED_REFUND_NOTE))
+    assert books["flagged"][1:3] == (True, "Transfer ganda")
