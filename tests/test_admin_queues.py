@@ -113,6 +113,40 @@ def test_proof_file_is_served_to_the_desk_privately(buyer, product, cs1_user):
     assert b"".join(response.streaming_content).startswith(b"\xff\xd8\xff")
 
 
+def test_the_queue_shows_a_small_preview_of_a_large_photo(buyer, product, cs1_user, other_buyer):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from shop.services.orders import submit_payment_proof
+
+    photo = BytesIO()
+    Image.new("RGB", (3000, 4000), (200, 30, 30)).save(photo, "JPEG", quality=95)
+    order = factories.order(buyer, (product, 1))
+    submit_payment_proof(order, buyer, SimpleUploadedFile("slip.jpg", photo.getvalue(), content_type="image/jpeg"))
+    proof = order.payment_proofs.get()
+    client = signed_in(cs1_user)
+    url = desk_url("verification", "proof", order.pk, proof.pk)
+    assert url + "?kecil=1" in client.get(desk_url("verification", "index")).content.decode()
+
+    for _request in range(2):  # made on the first request, kept for the next
+        response = client.get(url + "?kecil=1")
+        assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+        preview = b"".join(response.streaming_content)
+        assert len(preview) < 10_000 and max(Image.open(BytesIO(preview)).size) <= 160
+    assert len(b"".join(client.get(url).streaming_content)) == len(photo.getvalue())  # the full photo is untouched
+    assert signed_in(other_buyer).get(url + "?kecil=1").status_code in (302, 403, 404)
+
+
+def test_a_proof_pillow_cannot_read_is_served_whole_instead_of_a_preview(buyer, product, cs1_user):
+    order = waiting_order(buyer, (product, 1))  # JPEG magic bytes, then nothing an image decoder can use
+    proof = order.payment_proofs.get()
+    response = signed_in(cs1_user).get(desk_url("verification", "proof", order.pk, proof.pk) + "?kecil=1")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == proof.file.open("rb").read()
+
+
 def test_confirm_asks_first_then_takes_stock_and_moves_the_order_on(buyer, product, cs1_user):
     order = waiting_order(buyer, (product, 3))
     client = signed_in(cs1_user)

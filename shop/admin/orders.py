@@ -36,6 +36,7 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 from home.models import StoreSettings
 from shop.couriers import courier_choices, courier_code_for, courier_name
 from shop.models import Order, OrderStatus, PaymentProof, StockMovement
+from shop.proof_thumbnails import open_thumbnail
 from shop.services import orders as order_services
 
 UNPAID = (OrderStatus.PENDING_PAYMENT, OrderStatus.WAITING_VERIFICATION)
@@ -523,6 +524,12 @@ class PaymentProofFileView(OrderDeskMixin, View):
         proof = get_object_or_404(PaymentProof.objects.select_related("order"), pk=proof_id, order_id=pk)
         if not self.holds(proof.order):
             raise Http404
+        if request.GET.get("kecil") == "1" and proof.is_image:
+            thumbnail = open_thumbnail(proof)
+            if thumbnail is not None:
+                response = FileResponse(thumbnail, content_type="image/jpeg")
+                response["Cache-Control"] = "private, no-store"
+                return response
         try:
             handle = proof.file.open("rb")
         except FileNotFoundError:
