@@ -376,6 +376,13 @@ def write_progress(job, rows_done):
     os.replace(path + ".tmp", path)
 
 
+def remove_progress(job):
+    try:
+        os.remove(_progress_path(job))
+    except FileNotFoundError:
+        pass
+
+
 def read_progress(job):
     try:
         with open(_progress_path(job)) as handle:

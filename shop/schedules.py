@@ -1,6 +1,8 @@
 """The project's scheduled jobs. Created by a migration and by `manage.py setup_schedules`, never by hand."""
 
-MINUTES = "I"  # django_q.models.Schedule.MINUTES, spelled out so migrations need not import the model
+# django_q.models.Schedule types, spelled out so migrations need not import the model.
+MINUTES = "I"
+DAILY = "D"
 
 SCHEDULES = [
     {
@@ -15,6 +17,11 @@ SCHEDULES = [
         "func": "shop.notifications.deliver_notifications",
         "minutes": 1,
     },
+    {
+        "name": "Hapus berkas impor lama",
+        "func": "shop.import_cleanup.clear_old_import_files",
+        "schedule_type": DAILY,
+    },
 ]
 
 
@@ -27,7 +34,7 @@ def ensure_schedules(schedule_model):
         if schedule is None:
             schedule = schedule_model(name=spec["name"], next_run=timezone.now())
         schedule.func = spec["func"]
-        schedule.schedule_type = MINUTES
-        schedule.minutes = spec["minutes"]
+        schedule.schedule_type = spec.get("schedule_type", MINUTES)
+        schedule.minutes = spec.get("minutes")
         schedule.repeats = -1
         schedule.save()

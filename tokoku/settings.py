@@ -286,6 +286,8 @@ WHATSAPP_TEMPLATE_LANGUAGE = env.str("WHATSAPP_TEMPLATE_LANGUAGE", default="id")
 
 # --- Shop -----------------------------------------------------------------------------------
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
+# Uploaded product spreadsheets and their reports are deleted after this many days (shop.import_cleanup).
+IMPORT_FILES_KEEP_DAYS = env.int("IMPORT_FILES_KEEP_DAYS", default=30)
 CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=24)
 # Anonymous visitors get whole cached pages for at most this long; 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG or TESTING else 60)

@@ -10,4 +10,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         ensure_schedules(Schedule)
         for spec in SCHEDULES:
-            self.stdout.write(f"{spec['name']}: {spec['func']} every {spec['minutes']} min")
+            every = f"every {spec['minutes']} min" if "minutes" in spec else "daily"
+            self.stdout.write(f"{spec['name']}: {spec['func']} {every}")
