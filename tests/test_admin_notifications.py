@@ -38,6 +38,7 @@ def test_the_owner_sees_what_failed_and_why(admin_user, failed_order):
     html = response.content.decode()
     assert failed_order.number in html and "SMTP down" in html and "Gagal (berhenti dicoba)" in html
     assert reverse(RETRY) in html  # the button to send them again
+    assert reverse("all_orders:inspect", args=[failed_order.pk]) in html
 
 
 def test_cs_staff_cannot_see_or_retry_notifications(cs1_user, cs2_user, failed_order):

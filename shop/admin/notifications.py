@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
@@ -133,7 +133,7 @@ class NotificationViewSet(ModelViewSet):
     list_per_page = 50
     ordering = ["-pk"]
     list_display = [
-        Column("order", label=gettext_lazy("Pesanan")),
+        TitleColumn("order", label=gettext_lazy("Pesanan"), get_url=lambda n: reverse("all_orders:inspect", args=[n.order_id])),
         Column("kind", label=gettext_lazy("Jenis"), accessor="get_kind_display"),
         DateColumn("created_at", label=gettext_lazy("Dibuat"), sort_key="created_at"),
         StateColumn("state", label=gettext_lazy("Status")),
