@@ -94,6 +94,84 @@ def test_google_calls_back_at_the_documented_address():
     assert reverse("google_callback") == "/accounts/google/login/callback/"
 
 
+# --- Google sign-in, end to end against Google's documented OAuth 2.0 / OpenID Connect responses ---
+
+GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
+
+
+def google_id_token(email, *, sub="107353926327", name="Siti Rahayu", audience="id-from-google"):
+    """An ID token as Google's token endpoint returns it (claims per Google's OpenID Connect docs).
+    allauth skips the signature of a token it fetched itself over TLS, so any key signs it."""
+    import time
+
+    import jwt
+
+    now = int(time.time())
+    claims = {
+        "iss": "https://accounts.google.com", "azp": audience, "aud": audience, "sub": sub, "email": email,
+        "email_verified": True, "at_hash": "HK6E_P6Dh8Y93mRNtsDB1Q", "name": name, "given_name": name.split()[0],
+        "family_name": name.split()[-1], "locale": "id", "iat": now, "exp": now + 3600,
+    }
+    return jwt.encode(claims, "not-googles-key-" * 4, algorithm="HS256")
+
+
+def sign_in_with_google(client, email, **claims):
+    """Press the button, come back from Google with a code; Google's token endpoint is recorded."""
+    import responses
+    from urllib.parse import parse_qs, urlparse
+
+    start = client.post("/accounts/google/login/")
+    assert start.status_code == 302 and start["Location"].startswith("https://accounts.google.com/o/oauth2/v2/auth")
+    sent = parse_qs(urlparse(start["Location"]).query)
+    assert sent["client_id"] == ["id-from-google"]
+    assert sent["redirect_uri"] == ["http://testserver/accounts/google/login/callback/"]
+    with responses.RequestsMock() as google:
+        google.post(GOOGLE_TOKEN_URL, json={
+            "access_token": "ya29.a0AfH6SMBx-recorded", "expires_in": 3599, "token_type": "Bearer",
+            "scope": "openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile",
+            "id_token": google_id_token(email, **claims),
+        })
+        response = client.get(
+            "/accounts/google/login/callback/", {"state": sent["state"][0], "code": "4/0AX4XfWh-recorded"}, follow=True
+        )
+        exchanged = parse_qs(google.calls[0].request.body)
+    assert exchanged["code"] == ["4/0AX4XfWh-recorded"] and exchanged["client_id"] == ["id-from-google"]
+    return response
+
+
+def test_a_new_buyer_signs_in_with_google_and_keeps_the_cart(client, settings, product):
+    from allauth.socialaccount.models import SocialAccount
+
+    from shop.models import Cart
+
+    settings.SOCIALACCOUNT_PROVIDERS = GOOGLE
+    client.post(reverse("shop:cart_add"), {"product": product.pk, "quantity": 2})
+
+    response = sign_in_with_google(client, "siti.rahayu@gmail.com")
+
+    user = get_user_model().objects.get(email="siti.rahayu@gmail.com")
+    assert response.context["user"] == user
+    assert SocialAccount.objects.get(user=user).uid == "107353926327"
+    assert Cart.objects.get().user == user and Cart.objects.get().items.get().quantity == 2
+
+
+def test_a_buyer_who_signed_up_by_email_signs_in_with_google_to_the_same_account(client, settings, buyer):
+    settings.SOCIALACCOUNT_PROVIDERS = GOOGLE
+    response = sign_in_with_google(client, buyer.email)
+    assert response.context["user"] == buyer
+    assert get_user_model().objects.count() == 1
+
+
+def test_a_google_answer_for_another_app_is_refused(client, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = GOOGLE
+    response = sign_in_with_google(client, "orang.lain@gmail.com", audience="some-other-client-id")
+    assert not response.context["user"].is_authenticated
+    assert not get_user_model().objects.exists()
+    html = response.content.decode()
+    assert "Gagal masuk dengan Google" in html and reverse("account_login") in html
+    assert "base.html" in [template.name for template in response.templates]  # the shop's own layout
+
+
 def test_the_account_page_needs_an_account(client):
     response = client.get(reverse("shop:account"))
     assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
