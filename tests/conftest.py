@@ -44,6 +44,13 @@ def _user_in(group_name, email):
 
 
 @pytest.fixture
+def importer(client, admin_user):
+    """A client signed in as the owner, who may import products."""
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
 def buyer(db):
     return _user_in(None, "pembeli@example.com")
 

@@ -117,8 +117,9 @@ def google_id_token(email, *, sub="107353926327", name="Siti Rahayu", audience="
 
 def sign_in_with_google(client, email, **claims):
     """Press the button, come back from Google with a code; Google's token endpoint is recorded."""
-    import responses
     from urllib.parse import parse_qs, urlparse
+
+    import responses
 
     start = client.post("/accounts/google/login/")
     assert start.status_code == 302 and start["Location"].startswith("https://accounts.google.com/o/oauth2/v2/auth")

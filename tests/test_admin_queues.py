@@ -10,8 +10,15 @@ from shop.models import Order, OrderEvent, OrderStatus, PaymentProof, StockMovem
 from shop.services.orders import cancel_order
 from shop.services.stock import adjust_stock
 from tests import factories
-from tests.desks import fast_passwords  # noqa: F401  (autouse)
-from tests.desks import desk_url, pending_order, processed_order, shipped_order, snapshot, waiting_order
+from tests.desks import (
+    desk_url,
+    fast_passwords,  # noqa: F401  (autouse)
+    pending_order,
+    processed_order,
+    shipped_order,
+    snapshot,
+    waiting_order,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -15,12 +15,6 @@ pytestmark = pytest.mark.django_db
 URL = "/admin/impor-produk/"
 
 
-@pytest.fixture
-def importer(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def uploaded(importer, category, *, confirm):
     importer.post(URL, {"file": product_sheet([import_row("BARU-1", "Kaos Baru", category.name, 150_000, stock=5)])})
     job = ProductImport.objects.latest("pk")

@@ -25,12 +25,6 @@ def background(monkeypatch):
     monkeypatch.setattr(Conf, "SYNC", True)
 
 
-@pytest.fixture
-def importer(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def test_a_large_file_is_checked_and_imported_by_tasks(importer, background, django_capture_on_commit_callbacks):
     rows = [import_row(f"BESAR-{n:03d}", stock=n % 4) for n in range(12)]
     with django_capture_on_commit_callbacks() as queued:

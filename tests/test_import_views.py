@@ -15,12 +15,6 @@ pytestmark = pytest.mark.django_db
 URL = "/admin/impor-produk/"
 
 
-@pytest.fixture
-def importer(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def workbook(response):
     return openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
 

@@ -51,6 +51,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shop import notifications
 from shop.models import (
     DailyOrderCounter,
     Order,
@@ -73,8 +74,6 @@ from .errors import (
     PriceChanged,
     Shortage,
 )
-from shop import notifications
-
 from .locks import lock_order, lock_products
 from .stock import move_stock
 
