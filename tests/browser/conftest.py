@@ -41,6 +41,11 @@ def chromium(monkeypatch):
             yield browser
         finally:
             browser.close()
+            # With Playwright's loop running, Django keeps this thread's connections in a
+            # context of their own; closed here, or the test database can't be dropped at the end.
+            from django.db import connections
+
+            connections.close_all()
 
 
 class Journey:
