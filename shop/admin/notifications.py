@@ -39,11 +39,10 @@ def given_up():
 
 
 def state_of(notification):
-    for key, (label, _condition) in STATES.items():
-        if key == "sent" and notification.sent_at:
-            return label
-        if key == "failed" and not notification.sent_at and notification.attempts >= notifications.MAX_ATTEMPTS:
-            return label
+    if notification.sent_at:
+        return STATES["sent"][0]
+    if notification.attempts >= notifications.MAX_ATTEMPTS:
+        return STATES["failed"][0]
     return STATES["waiting"][0]
 
 
