@@ -38,9 +38,10 @@ BUYER_EMAILS = {
 MAX_ATTEMPTS = 5
 DELIVERY_BATCH = 50
 # While a delivery run is queued but not started, more kicks would only queue runs with nothing
-# left to do. The run clears the key when it starts; the timeout covers a run that never starts.
+# left to do. The run clears the key when it starts (in a shared cache such as Redis); with each
+# process's own local-memory cache the key simply expires, so a message waits at most this long.
 KICK_KEY = "tokoku:notifications:kick"
-KICK_SECONDS = 60
+KICK_SECONDS = 10
 
 
 def order_placed(order):
