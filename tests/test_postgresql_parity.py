@@ -120,6 +120,15 @@ def test_a_short_order_is_refused_and_flagged_alike(buyer, cs):
     assert after["order"][:3] == (Status.WAITING_VERIFICATION, False, True) and after["movements"] == []
 
 
+def test_the_shortage_note_is_written_alike_in_another_language(buyer, cs):
+    from django.utils import translation
+
+    with translation.override("en"):
+        results = both(buyer, cs, [0, 1], [(0, 1), (1, 5)])
+    assert results["database"] == results["python"]
+    assert results["database"][1]["order"][3] == results["database"][0][2]  # the note is the error's message
+
+
 def test_a_repeated_confirmation_changes_nothing_alike(buyer, cs):
     results = both(buyer, cs, [4], [(0, 2)], before=lambda order: services.confirm_payment(order, cs))
     assert results["database"] == results["python"]

@@ -9,14 +9,17 @@ MariaDB and SQLite; tests/test_postgresql_parity.py holds the two to the same re
 The steps and the lock order are those of the Python path: the order row, then its products in
 ascending primary key (ORDER BY under FOR UPDATE locks in that order), every line checked before
 anything is written, the decrement still conditional on stock >= quantity. Messages for people
-are made in Python from what the function returns. Changing a table it writes, or a status
+are made in Python; the one it stores (the note on an order short of stock) comes in as
+`format()` templates made from InsufficientStock's own. Changing a table it writes, or a status
 value, needs a new migration with CREATE OR REPLACE.
 """
 
 from django.db import migrations
 
 CREATE = r"""
-CREATE OR REPLACE FUNCTION shop_confirm_payment(p_order bigint, p_actor bigint, p_note text, p_now timestamptz)
+CREATE OR REPLACE FUNCTION shop_confirm_payment(
+    p_order bigint, p_actor bigint, p_note text, p_now timestamptz, p_short_message text, p_short_line text
+)
 RETURNS TABLE (outcome text, shortages jsonb, o shop_order)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -55,6 +58,15 @@ BEGIN
         END IF;
     END LOOP;
     IF jsonb_array_length(v_short) > 0 THEN
+        -- Flag it for CS in the same transaction, with the message InsufficientStock will carry.
+        UPDATE shop_order
+        SET needs_attention = true, updated_at = p_now,
+            attention_note = format(p_short_message, (
+                SELECT string_agg(format(p_short_line, s.line->>1, s.line->>2, s.line->>3), ', ' ORDER BY s.n)
+                FROM jsonb_array_elements(v_short) WITH ORDINALITY AS s (line, n)
+            ))
+        WHERE id = p_order
+        RETURNING * INTO v_order;
         RETURN QUERY SELECT 'short'::text, v_short, v_order;
         RETURN;
     END IF;
@@ -93,7 +105,7 @@ END;
 $$
 """
 
-DROP = "DROP FUNCTION IF EXISTS shop_confirm_payment(bigint, bigint, text, timestamptz)"
+DROP = "DROP FUNCTION IF EXISTS shop_confirm_payment(bigint, bigint, text, timestamptz, text, text)"
 
 
 def create_function(apps, schema_editor):

@@ -28,12 +28,20 @@ class InsufficientStock(OrderError):
 
     def __init__(self, shortages):
         self.shortages = list(shortages)
+        message, line = self.templates()
         names = ", ".join(
-            _("%(name)s (diminta %(requested)s, tersedia %(available)s)")
-            % {"name": s.name, "requested": s.requested, "available": s.available}
-            for s in self.shortages
+            line % {"name": s.name, "requested": s.requested, "available": s.available} for s in self.shortages
         )
-        super().__init__(_("Stok tidak cukup: %(names)s.") % {"names": names})
+        super().__init__(message % {"names": names})
+
+    @staticmethod
+    def templates():
+        """The message and the text of one short line, in the active language. The PostgreSQL
+        confirmation writes the same message itself (shop migration 0007)."""
+        return (
+            _("Stok tidak cukup: %(names)s."),
+            _("%(name)s (diminta %(requested)s, tersedia %(available)s)"),
+        )
 
 
 @dataclass(frozen=True)

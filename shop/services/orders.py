@@ -358,16 +358,18 @@ def confirm_payment(order, actor, *, note=""):
     return _confirm_in_python(order, actor, note=note)
 
 
-CONFIRM_IN_DATABASE = "SELECT r.outcome, r.shortages, (r.o).* FROM shop_confirm_payment(%s, %s, %s, %s) AS r"
+CONFIRM_IN_DATABASE = "SELECT r.outcome, r.shortages, (r.o).* FROM shop_confirm_payment(%s, %s, %s, %s, %s, %s) AS r"
 
 
 def _confirm_in_database(order, actor, *, note=""):
     pk = getattr(order, "pk", order)
-    now = timezone.now()
     # Outside a transaction the one statement is a transaction of its own: no BEGIN and COMMIT
     # round trips. Inside the caller's transaction it is part of that.
     with connection.cursor() as cursor:
-        cursor.execute(CONFIRM_IN_DATABASE, [pk, getattr(actor, "pk", None), note or _("Pembayaran dikonfirmasi."), now])
+        cursor.execute(
+            CONFIRM_IN_DATABASE,
+            [pk, getattr(actor, "pk", None), note or _("Pembayaran dikonfirmasi."), timezone.now(), *_short_templates()],
+        )
         outcome, shortages, *values = cursor.fetchone()
         columns = [column.name for column in cursor.description[2:]]
     if outcome == "missing":
@@ -375,25 +377,25 @@ def _confirm_in_database(order, actor, *, note=""):
     # from_db takes values in the model's field order; the table's column order is the migrations'.
     row = dict(zip(columns, values))
     locked = Order.from_db(connection.alias, _ORDER_ATTNAMES, [row[column] for column in _ORDER_COLUMNS])
+    _refresh(order, locked)
     if outcome == "invalid":
         _require(locked, UNPAID_STATUSES, _("dikonfirmasi pembayarannya"))
-    if outcome == "processed":
-        transaction.on_commit(notifications.kick)  # the function wrote the outbox row
-    elif outcome == "short":
+    elif outcome == "short":  # the function has flagged the order with the same message
         if isinstance(shortages, str):  # Django has psycopg hand jsonb over as text
             shortages = json.loads(shortages)
-        error = InsufficientStock(Shortage(*shortage) for shortage in shortages)
-        locked.needs_attention = True
-        locked.attention_note = str(error)
-        # A statement of its own when the caller has no transaction: only while still unpaid,
-        # so it never flags an order another CS has confirmed since (after a restock).
-        Order.objects.filter(pk=pk, status__in=UNPAID_STATUSES).update(
-            needs_attention=True, attention_note=locked.attention_note, updated_at=now
-        )
-        _refresh(order, locked)
-        raise error
-    _refresh(order, locked)
+        raise InsufficientStock(Shortage(*shortage) for shortage in shortages)
+    elif outcome == "processed":
+        transaction.on_commit(notifications.kick)  # the function wrote the outbox row
     return order if isinstance(order, Order) else locked
+
+
+def _short_templates():
+    """InsufficientStock's message and line as PostgreSQL format() templates (positional)."""
+    message, line = InsufficientStock.templates()
+    message = message.replace("%(names)s", "%1$s")  # "%%" means a literal "%" to both
+    for position, name in enumerate(("name", "requested", "available"), 1):
+        line = line.replace(f"%({name})s", f"%{position}$s")
+    return message, line
 
 
 def _confirm_in_python(order, actor, *, note=""):
