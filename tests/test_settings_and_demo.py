@@ -39,6 +39,12 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_migrations_can_be_checked_without_a_secret_key(tmp_path):
+    result = run_manage("makemigrations", "--check", "--dry-run", env={"DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+
+
 def test_seed_variables_select_the_database(tmp_path):
     code = "from django.conf import settings; d = settings.DATABASES['default']; print(d['ENGINE'], d['NAME'], d['HOST'], d['PORT'])"
     env = {

@@ -22,9 +22,13 @@ TESTING = env.bool("TOKOKU_TESTING", default="pytest" in sys.modules)
 
 # A generated key is acceptable only while developing; production must bring its own.
 _DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+# Commands that only read the models sign nothing and serve nobody: CI and packaging run them
+# without the production key. `check` is not among them: it is how a deployment is verified.
+_KEYLESS_COMMANDS = {"makemigrations", "showmigrations", "sqlmigrate"}
+_RUNNING_KEYLESS_COMMAND = Path(sys.argv[0]).name == "manage.py" and len(sys.argv) > 1 and sys.argv[1] in _KEYLESS_COMMANDS
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not (DEBUG or TESTING):
+    if not (DEBUG or TESTING or _RUNNING_KEYLESS_COMMAND):
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example).")
     SECRET_KEY = _DEV_SECRET_KEY
 
