@@ -23,6 +23,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
 from shop import notifications
+from shop.admin.viewsets import ReadOnlyViewSetMixin
 from shop.models import Notification
 
 RETRY_PERMISSION = "shop.change_notification"
@@ -115,7 +116,7 @@ class RetryView(WagtailAdminTemplateMixin, TemplateView):
         return redirect("shop_notifications:index")
 
 
-class NotificationViewSet(ModelViewSet):
+class NotificationViewSet(ReadOnlyViewSetMixin, ModelViewSet):
     model = Notification
     icon = "mail"
     menu_label = gettext_lazy("Notifikasi")
@@ -140,13 +141,6 @@ class NotificationViewSet(ModelViewSet):
         Column("attempts", label=gettext_lazy("Percobaan")),
         Column("last_error", label=gettext_lazy("Galat terakhir")),
     ]
-
-    def get_common_view_kwargs(self, **kwargs):
-        view_kwargs = super().get_common_view_kwargs(**kwargs)
-        # Written by order changes and sent by the worker: nothing to add, edit or delete by hand.
-        for name in ("add_url_name", "edit_url_name", "delete_url_name", "copy_url_name", "history_url_name", "usage_url_name"):
-            view_kwargs[name] = None
-        return view_kwargs
 
     def get_urlpatterns(self):
         return [

@@ -30,6 +30,7 @@ from wagtail.admin.widgets.boolean_radio_select import BooleanRadioSelect
 
 from shop.admin import orders as order_views
 from shop.admin.catalog import RupiahColumn
+from shop.admin.viewsets import ReadOnlyViewSetMixin
 from shop.models import Order, OrderStatus, PaymentMethod, PaymentProof
 
 ORDER_SEARCH_FIELDS = ["number", "recipient_name", "phone", "email", "user__email", "user__first_name", "tracking_number"]
@@ -200,7 +201,7 @@ class FulfilmentIndexView(OrderIndexView):
 # --- Desks --------------------------------------------------------------------------------------
 
 
-class OrderDeskViewSet(ModelViewSet):
+class OrderDeskViewSet(ReadOnlyViewSetMixin, ModelViewSet):
     """One desk: the orders of `desk_statuses`, for holders of all of `desk_permissions`."""
 
     model = Order
@@ -224,9 +225,6 @@ class OrderDeskViewSet(ModelViewSet):
 
     def get_common_view_kwargs(self, **kwargs):
         view_kwargs = super().get_common_view_kwargs(**kwargs)
-        # Orders are made by checkout and changed only by the services: no add, edit, delete or copy.
-        for name in ("add_url_name", "edit_url_name", "delete_url_name", "copy_url_name", "history_url_name", "usage_url_name"):
-            view_kwargs[name] = None
         view_kwargs.update(
             permission_policy=self.desk_policy,
             url_namespace=self.url_namespace,

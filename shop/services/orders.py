@@ -557,8 +557,9 @@ def expire_unpaid_orders(now=None, *, batch_size=EXPIRY_BATCH_SIZE):
 
     Works in batches, each its own short transaction with a fixed number of statements whatever
     its size (one on PostgreSQL, five elsewhere): find and lock, write the history and the
-    outbox, cancel. So the job never holds thousands of row locks, a failure keeps the batches already done, and memory stays flat. Orders a CS is
-    working on at that moment are skipped (SKIP LOCKED) and picked up by the next run. No stock
+    outbox, cancel. So the job never holds thousands of row locks, a failure keeps the batches
+    already done, and memory stays flat. Orders a CS is working on at that moment are skipped
+    (SKIP LOCKED) and picked up by the next run. No stock
     is given back because none was taken. An expired order whose proof was still awaiting
     verification is flagged `needs_attention`: the buyer may have paid and need a refund.
     """
@@ -577,7 +578,7 @@ def expire_unpaid_orders(now=None, *, batch_size=EXPIRY_BATCH_SIZE):
 
 
 def _expire_batch(now, legacy_cutoff, after_pk, batch_size, reason):
-    """One batch in four statements: find and lock, write the history and the outbox, cancel."""
+    """One batch in five statements: find and lock, write the history and the outbox, cancel (two updates)."""
     overdue = Q(payment_deadline__lte=now) | Q(payment_deadline__isnull=True, created_at__lte=legacy_cutoff)
     batch = list(
         Order.objects.filter(overdue, status__in=UNPAID_STATUSES, pk__gt=after_pk)

@@ -1,0 +1,13 @@
+"""What the shop's admin viewsets share."""
+
+NO_EDIT_URLS = ("add_url_name", "edit_url_name", "delete_url_name", "copy_url_name", "history_url_name", "usage_url_name")
+
+
+class ReadOnlyViewSetMixin:
+    """For rows only the services write (orders, notifications): the views link to no add, edit,
+    delete, copy, history or usage page, and the viewset's get_urlpatterns serves none."""
+
+    def get_common_view_kwargs(self, **kwargs):
+        view_kwargs = super().get_common_view_kwargs(**kwargs)
+        view_kwargs.update(dict.fromkeys(NO_EDIT_URLS))
+        return view_kwargs
