@@ -27,8 +27,8 @@ import re
 import uuid
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.cache import patch_vary_headers
@@ -41,7 +41,7 @@ KEPT_HEADERS = ("Content-Type", "Content-Language")
 
 
 def timeout():
-    return getattr(settings, "PAGE_CACHE_SECONDS", 60)
+    return settings.PAGE_CACHE_SECONDS
 
 
 def bump_version(**kwargs):
@@ -77,7 +77,7 @@ class VisitorPageCacheMiddleware:
         return (
             request.method in ("GET", "HEAD")
             and settings.SESSION_COOKIE_NAME not in cookies
-            and getattr(settings, "MESSAGES_COOKIE_NAME", "messages") not in cookies
+            and CookieStorage.cookie_name not in cookies
         )
 
     @staticmethod
@@ -117,23 +117,3 @@ class VisitorPageCacheMiddleware:
         patch_vary_headers(response, ("Cookie", "Accept-Language"))
         return response
 
-
-def connect_invalidation():
-    """What a cached page shows changes when one of these is saved or deleted."""
-    from django.apps import apps
-    from wagtail.signals import page_published, page_unpublished, post_page_move
-
-    for label in (
-        "shop.Product",
-        "shop.ProductImage",
-        "shop.Category",
-        "shop.StockMovement",
-        "home.StoreSettings",
-        "home.NavigationSettings",
-        "wagtailimages.Image",
-    ):
-        model = apps.get_model(label)
-        post_save.connect(bump_version, sender=model, dispatch_uid=f"page-cache-save-{label}")
-        post_delete.connect(bump_version, sender=model, dispatch_uid=f"page-cache-delete-{label}")
-    for signal in (page_published, page_unpublished, post_page_move):
-        signal.connect(bump_version, dispatch_uid=f"page-cache-{id(signal)}")

@@ -7,6 +7,5 @@ class SearchConfig(AppConfig):
     verbose_name = "Pencarian"
 
     def ready(self):
-        from . import signals
-
-        signals.connect()
+        # Signal receivers live in receivers.py, connected by importing it here.
+        from . import receivers  # noqa: F401

@@ -28,7 +28,7 @@ def normalize_query(raw):
 
 
 def storefront_backend_name():
-    return STOREFRONT_BACKEND if STOREFRONT_BACKEND in getattr(settings, "WAGTAILSEARCH_BACKENDS", {}) else "default"
+    return STOREFRONT_BACKEND if STOREFRONT_BACKEND in settings.WAGTAILSEARCH_BACKENDS else "default"
 
 
 def find_products(query, backend, typed=None):

@@ -7,4 +7,6 @@ class ShopConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from shop import receivers  # noqa: F401  (connects the login cart merge)
+        # Signal receivers live in each domain's receivers.py, connected by importing it here.
+        from shop.cart import receivers as cart_receivers  # noqa: F401
+        from shop.staff import receivers as staff_receivers  # noqa: F401

@@ -1,6 +1,12 @@
+"""The storefront's shop pages: cart, checkout, the buyer's orders and account."""
+
 from django.urls import path
 
-from shop.views import account, cart, checkout, orders
+from shop.cart import views as cart
+from shop.checkout import account
+from shop.checkout import views as checkout
+from shop.orders import views as orders
+from shop.payments import views as payments
 
 app_name = "shop"
 
@@ -13,8 +19,8 @@ urlpatterns = [
     path("checkout/tinjau/", checkout.checkout_review, name="checkout_review"),
     path("pesanan/", orders.order_list, name="order_list"),
     path("pesanan/<str:number>/", orders.order_detail, name="order_detail"),
-    path("pesanan/<str:number>/bukti/", orders.upload_payment_proof, name="payment_proof_upload"),
-    path("pesanan/<str:number>/bukti/<int:proof_id>/", orders.payment_proof_file, name="payment_proof_file"),
+    path("pesanan/<str:number>/bukti/", payments.upload_payment_proof, name="payment_proof_upload"),
+    path("pesanan/<str:number>/bukti/<int:proof_id>/", payments.payment_proof_file, name="payment_proof_file"),
     path("pesanan/<str:number>/batal/", orders.cancel_order, name="order_cancel"),
     path("akun/", account.account_overview, name="account"),
     path("akun/alamat/baru/", account.address_create, name="address_create"),

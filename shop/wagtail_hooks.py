@@ -1,17 +1,29 @@
+"""The shop in the Wagtail admin: catalog, shipping rates, order desks, stock, imports, notifications, dashboard."""
+
+from django.urls import include, path
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
-from shop.admin.catalog import CatalogViewSetGroup
-from shop.admin.shipping import ShippingRateViewSet
+from shop.catalog.admin import CatalogViewSetGroup
+from shop.imports import admin as product_imports
+from shop.inventory import admin as stock_admin
+from shop.notifications.admin import notifications_viewset
+from shop.orders.desks.queues import DESKS
+from shop.shipping.admin import ShippingRateViewSet
+from shop.staff.dashboard import ShopDashboardPanel
 
 register_snippet(CatalogViewSetGroup)
 register_snippet(ShippingRateViewSet)
 
 
-# --- Impor Produk (shop/admin/imports.py) ---
-from django.urls import include, path  # noqa: E402
-from wagtail import hooks  # noqa: E402
+@hooks.register("register_admin_viewset")
+def register_order_desks():
+    return list(DESKS)
 
-from shop.admin import imports as product_imports  # noqa: E402
+
+@hooks.register("register_admin_viewset")
+def register_notifications():
+    return notifications_viewset
 
 
 @hooks.register("register_admin_urls")
@@ -22,26 +34,6 @@ def register_product_import_urls():
 @hooks.register("register_admin_menu_item")
 def register_product_import_menu_item():
     return product_imports.menu_item()
-
-
-# --- Order desks, stock adjustments, dashboard (shop/admin/queues.py, inventory.py, dashboard.py) ---
-from shop.admin import dashboard as shop_dashboard  # noqa: E402
-from shop.admin import inventory as stock_admin  # noqa: E402
-from shop.admin import queues as order_desks  # noqa: E402
-
-
-@hooks.register("register_admin_viewset")
-def register_order_desks():
-    return list(order_desks.DESKS)
-
-
-# --- Notification outbox (shop/admin/notifications.py) ---
-from shop.admin.notifications import notifications_viewset  # noqa: E402
-
-
-@hooks.register("register_admin_viewset")
-def register_notifications():
-    return notifications_viewset
 
 
 @hooks.register("register_admin_urls")
@@ -56,7 +48,7 @@ def register_product_stock_buttons(snippet, user, next_url=None):
 
 @hooks.register("construct_homepage_panels")
 def add_shop_dashboard_panel(request, panels):
-    shop_dashboard.add_dashboard_panel(request, panels)
+    panels.append(ShopDashboardPanel())
 
 
 @hooks.register("insert_global_admin_css")

@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from shop import roles
+from shop.staff import roles
 from tests import factories
 
 

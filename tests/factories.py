@@ -119,7 +119,7 @@ def import_row(sku, name="Kaos Polos", category="", price=150_000, compare_at_pr
 
 def product_import(upload, user=None, create_categories=False, checked=True):
     """A ProductImport of an uploaded sheet, checked (the preview) unless told otherwise."""
-    from shop import product_import as importing
+    from shop.imports import jobs as importing
     from shop.models import ProductImport
 
     job = ProductImport(original_name=upload.name, created_by=user, create_categories=create_categories)
@@ -133,7 +133,7 @@ def product_import(upload, user=None, create_categories=False, checked=True):
 
 def confirmed_import(job):
     """Confirm a checked import and run it in the foreground, as the Confirm button does for small files."""
-    from shop import product_import as importing
+    from shop.imports import jobs as importing
     from shop.models import ProductImport
 
     ProductImport.objects.filter(pk=job.pk).update(status=ProductImport.Status.IMPORT_QUEUED)

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from shop.models import Notification
-from shop.notifications import MAX_ATTEMPTS, deliver_notifications
+from shop.notifications.outbox import MAX_ATTEMPTS, deliver_notifications
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from shop.models import Cart, CartItem
-from shop.services.cart import SESSION_CART_TOKEN
+from shop.cart.services import SESSION_CART_TOKEN
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -190,7 +190,7 @@ def test_mini_cart_costs_a_visitor_without_a_cart_no_query(rf, django_assert_num
     from django.contrib.auth.models import AnonymousUser
     from django.contrib.sessions.backends.db import SessionStore
 
-    from shop.context_processors import cart_summary
+    from shop.cart.context_processors import cart_summary
 
     request = rf.get("/")
     request.user = AnonymousUser()

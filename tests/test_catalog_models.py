@@ -3,8 +3,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
 from shop.models import Product, StockMovement
-from shop.money import format_rupiah
-from shop.services.errors import InsufficientStock, OrderError
+from shop.core.money import format_rupiah
+from shop.orders.errors import InsufficientStock, OrderError
 from shop.services.stock import adjust_stock, move_stock, set_opening_stock
 from tests import factories
 

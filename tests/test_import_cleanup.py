@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 from django_q.models import Schedule
 
-from shop.import_cleanup import clear_old_import_files
+from shop.imports.cleanup import clear_old_import_files
 from shop.models import ProductImport
-from shop.storage import private_storage
+from shop.core.storage import private_storage
 from tests.factories import import_row, product_sheet
 
 pytestmark = pytest.mark.django_db
@@ -71,5 +71,5 @@ def test_a_running_import_is_left_alone_whatever_its_age(importer, category):
 
 
 def test_the_cleanup_runs_daily():
-    schedule = Schedule.objects.get(func="shop.import_cleanup.clear_old_import_files")
+    schedule = Schedule.objects.get(func="shop.imports.cleanup.clear_old_import_files")
     assert schedule.schedule_type == Schedule.DAILY and schedule.repeats == -1

@@ -6,7 +6,7 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from shop import product_import
+from shop.imports import jobs as product_import
 from shop.models import Product, ProductImport, StockMovement
 from tests import factories
 from tests.factories import import_row, product_sheet

@@ -7,10 +7,10 @@ import openpyxl
 import pytest
 from django.db.models import Sum
 
-from shop import product_import
+from shop.imports import jobs as product_import
 from shop.models import Category, Product, ProductImport, StockMovement
-from shop.resources import ProductResource
-from shop.services.errors import OrderError
+from shop.imports.resource import ProductResource
+from shop.orders.errors import OrderError
 from shop.services.stock import import_stock_levels
 from tests import factories
 from tests.factories import import_row, product_sheet
@@ -230,13 +230,13 @@ def test_a_slash_belongs_to_the_category_name(admin_user):
 
 
 def test_a_database_error_in_a_batch_fails_the_import_and_writes_nothing(admin_user, monkeypatch):
-    import shop.resources
+    import shop.imports.resource
 
     def same_slug_for_all(products):
         for product in products:
             product.slug = "sama"
 
-    monkeypatch.setattr(shop.resources, "assign_slugs", same_slug_for_all)
+    monkeypatch.setattr(shop.imports.resource, "assign_slugs", same_slug_for_all)
     job = factories.product_import(product_sheet([import_row("A-1", stock=2), import_row("A-2", stock=3)]), admin_user)
     job = factories.confirmed_import(job)
     assert job.status == ProductImport.Status.FAILED and "Tidak ada yang disimpan" in job.message

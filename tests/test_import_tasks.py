@@ -8,7 +8,8 @@ from django.utils import timezone
 from django_q.conf import Conf
 from django_q.models import Task
 
-from shop import product_import, tasks
+from shop.imports import jobs as product_import
+from shop.imports import tasks
 from shop.models import Product, ProductImport, StockMovement
 from tests import factories
 from tests.factories import import_row, product_sheet
@@ -40,7 +41,7 @@ def test_a_large_file_is_checked_and_imported_by_tasks(importer, background, dja
     queued[0]()  # the commit happens: django-q2 runs the check
     job.refresh_from_db()
     assert job.status == ProductImport.Status.CHECKED and job.new_rows == 12
-    assert Task.objects.get(func="shop.tasks.check_product_import").success
+    assert Task.objects.get(func="shop.imports.tasks.check_product_import").success
     page = importer.get(f"{URL}{job.pk}/").content.decode()
     assert "Konfirmasi impor 12 baris" in page and 'http-equiv="refresh"' not in page
     assert not Product.objects.exists()
@@ -55,7 +56,7 @@ def test_a_large_file_is_checked_and_imported_by_tasks(importer, background, dja
     queued[0]()
     job.refresh_from_db()
     assert job.status == ProductImport.Status.DONE
-    assert Task.objects.get(func="shop.tasks.run_product_import").success
+    assert Task.objects.get(func="shop.imports.tasks.run_product_import").success
     assert Product.objects.count() == 12
     assert StockMovement.objects.count() == 9 == job.stock_movements
     page = importer.get(f"{URL}{job.pk}/").content.decode()

@@ -10,9 +10,9 @@ from django.db import connection, connections
 from django_q.brokers import get_broker
 from django_q.models import Schedule
 
-from shop import notifications
+from shop.notifications import outbox as notifications
 from shop.models import Notification, Order
-from shop.notifications import MAX_ATTEMPTS, deliver_notifications
+from shop.notifications.outbox import MAX_ATTEMPTS, deliver_notifications
 from shop.services.orders import (
     cancel_order,
     confirm_payment,
@@ -128,7 +128,7 @@ def test_many_changes_queue_one_delivery_until_it_runs(buyer, product, django_ca
 
 @pytest.mark.django_db
 def test_the_delivery_schedule_exists_after_migrate():
-    schedule = Schedule.objects.get(func="shop.notifications.deliver_notifications")
+    schedule = Schedule.objects.get(func="shop.notifications.outbox.deliver_notifications")
     assert schedule.schedule_type == Schedule.MINUTES and schedule.minutes == 1 and schedule.repeats == -1
 
 

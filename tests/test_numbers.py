@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from shop.numbers import NumberError, parse_number, parse_whole_number
+from shop.imports.numbers import NumberError, parse_number, parse_whole_number
 
 
 @pytest.mark.parametrize(

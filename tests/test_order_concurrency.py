@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -27,6 +28,7 @@ from shop.services.orders import (
     place_order,
     submit_payment_proof,
 )
+from shop.staff import roles
 from tests import factories
 
 pytestmark = [
@@ -145,7 +147,12 @@ def buyer():
 
 @pytest.fixture
 def cs_staff():
-    return [user(f"cs{n}@example.com") for n in range(4)]
+    """Four agents on both desks, so each may confirm, and cancel an order whether paid or not."""
+    desks = Group.objects.filter(name__in=[roles.CS_LAYER_1, roles.CS_LAYER_2])
+    staff = [user(f"cs{n}@example.com") for n in range(4)]
+    for member in staff:
+        member.groups.add(*desks)
+    return staff
 
 
 def waiting_order(buyer, *lines):

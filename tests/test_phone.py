@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from shop.phone import normalize_phone
+from shop.core.phone import normalize_phone
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from shop.models import Notification, Order, OrderEvent, PaymentProof, StockMovement
+from shop.orders.services import cancelling, expiry, payment
 from shop.services import orders as services
-from shop.services.errors import InsufficientStock, InvalidTransition
+from shop.services.stock import move_stock
+from shop.orders.errors import InsufficientStock, InvalidTransition
 from tests import factories
 
 pytestmark = [
@@ -25,7 +27,7 @@ pytestmark = [
 ]
 
 Status = Order.Status
-PATHS = {"database": services._confirm_in_database, "python": services._confirm_in_python}
+PATHS = {"database": payment._confirm_in_database, "python": payment._confirm_in_python}
 
 
 def world(buyer, stocks, lines, *, proof=True):
@@ -39,7 +41,7 @@ def world(buyer, stocks, lines, *, proof=True):
     for product, stock in zip(products, stocks):
         product.refresh_from_db()
         if product.stock != stock:
-            services.move_stock(product.pk, stock - product.stock, StockMovement.Reason.CORRECTION)
+            move_stock(product.pk, stock - product.stock, StockMovement.Reason.CORRECTION)
     return order, products
 
 
@@ -180,7 +182,7 @@ def test_a_short_refusal_names_every_short_product_with_its_numbers(buyer, cs):
 
 # --- expire_unpaid_orders ------------------------------------------------------------------------
 
-EXPIRY_PATHS = {"database": services._expire_batch_in_one_statement, "python": services._expire_batch}
+EXPIRY_PATHS = {"database": expiry._expire_batch_in_one_statement, "python": expiry._expire_batch}
 
 
 def expiry_world(buyer, product):
@@ -235,5 +237,5 @@ def test_an_expiry_batch_does_alike_in_one_statement_and_in_python(buyer, produc
     counted, books = results["database"]
     assert counted == 4
     assert {name for name, row in books.items() if row[0] == Status.CANCELLED} == {"unpaid", "unverified", "flagged", "legacy"}
-    assert books["unverified"][1:3] == (True, str(services.UNVERIFIED_REFUND_NOTE))
+    assert books["unverified"][1:3] == (True, str(cancelling.UNVERIFIED_REFUND_NOTE))
     assert books["flagged"][1:3] == (True, "Transfer ganda")

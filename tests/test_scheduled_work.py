@@ -15,7 +15,7 @@ from django_q.models import Schedule, Task
 from django_q.tasks import async_task
 
 from shop.models import Notification, Order, OrderEvent
-from shop.schedules import SCHEDULES, ensure_schedules
+from shop.core.schedules import SCHEDULES, ensure_schedules
 from shop.services.orders import (
     cancel_order,
     confirm_payment,
@@ -190,7 +190,7 @@ def test_a_real_qcluster_worker_runs_a_task_end_to_end(buyer, product, tmp_path)
         pytest.skip("the worker process needs a database it can share with the test: PostgreSQL")
     order = factories.order(buyer, (product, 1))
     Task.objects.all().delete()
-    async_task("shop.notifications.deliver_notifications", task_name="e2e-email")
+    async_task("shop.notifications.outbox.deliver_notifications", task_name="e2e-email")
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {

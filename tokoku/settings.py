@@ -102,7 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "wagtail.contrib.settings.context_processors.settings",
                 "tokoku.context_processors.storefront",
-                "shop.context_processors.cart_summary",
+                "shop.cart.context_processors.cart_summary",
             ],
         },
     },
@@ -290,8 +290,12 @@ WHATSAPP_TEMPLATE_LANGUAGE = env.str("WHATSAPP_TEMPLATE_LANGUAGE", default="id")
 
 # --- Shop -----------------------------------------------------------------------------------
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
-# Uploaded product spreadsheets and their reports are deleted after this many days (shop.import_cleanup).
+# Uploaded product spreadsheets and their reports are deleted after this many days (shop.imports.cleanup).
 IMPORT_FILES_KEEP_DAYS = env.int("IMPORT_FILES_KEEP_DAYS", default=30)
+# Product import limits; files up to PRODUCT_IMPORT_FOREGROUND_ROWS rows are checked and imported in the request.
+PRODUCT_IMPORT_MAX_ROWS = env.int("PRODUCT_IMPORT_MAX_ROWS", default=200_000)
+PRODUCT_IMPORT_MAX_BYTES = env.int("PRODUCT_IMPORT_MAX_BYTES", default=25 * 1024 * 1024)
+PRODUCT_IMPORT_FOREGROUND_ROWS = env.int("PRODUCT_IMPORT_FOREGROUND_ROWS", default=1000)
 CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=24)
 # Anonymous visitors get whole cached pages for at most this long; 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG or TESTING else 60)

@@ -155,7 +155,7 @@ def child(phase, file, rows):
     if phase == "migrate":
         call_command("migrate", verbosity=0)
         return report(0, 1)
-    from shop import product_import
+    from shop.imports import jobs as product_import
     from shop.models import Category, Product, ProductImport, StockMovement
 
     if phase == "reset":

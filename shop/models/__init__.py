@@ -1,10 +1,15 @@
-from .catalog import Category, Product, ProductImage
-from .checkout import Address, Cart, CartItem, DailyOrderCounter, PaymentSettings, ShippingRate
-from .imports import ProductImport
-from .notifications import Notification
-from .orders import Order, OrderEvent, OrderLine, OrderStatus, PaymentMethod
-from .payments import PaymentProof
-from .stock import StockMovement
+"""Every model of the shop app, wherever its domain keeps it, so `shop.models.Order` works as before."""
+
+from shop.cart.models import Cart, CartItem
+from shop.catalog.models import Category, Product, ProductImage
+from shop.checkout.models import Address, DailyOrderCounter
+from shop.imports.models import ProductImport
+from shop.inventory.models import StockMovement
+from shop.notifications.models import Notification
+from shop.orders.models import Order, OrderEvent, OrderLine, PaymentMethod
+from shop.orders.status import OrderStatus
+from shop.payments.models import PaymentProof, PaymentSettings
+from shop.shipping.models import ShippingRate
 
 __all__ = [
     "Address",

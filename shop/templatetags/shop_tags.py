@@ -1,6 +1,6 @@
 from django import template
 
-from shop.money import format_rupiah
+from shop.core.money import format_rupiah
 
 register = template.Library()
 

@@ -14,7 +14,7 @@ from home.demo import catalog as demo_catalog
 from home.demo import pages as demo_pages
 from home.demo.images import draw_picture
 from home.models import CatalogPage, HomePage, NavigationSettings, StandardPage, StoreSettings
-from shop import roles
+from shop.staff import roles
 from shop.models import Category, PaymentSettings, Product, ProductImage, ShippingRate
 from shop.services.stock import set_opening_stock
 

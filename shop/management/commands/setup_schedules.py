@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django_q.models import Schedule
 
-from shop.schedules import SCHEDULES, ensure_schedules
+from shop.core.schedules import SCHEDULES, ensure_schedules
 
 
 class Command(BaseCommand):

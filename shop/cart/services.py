@@ -1,0 +1,227 @@
+"""The buyer's cart: an account's, or an anonymous session's until login merges it.
+
+A cart never holds more of a product than the shop has right now; stock is only read here, never
+taken (that happens when payment is confirmed, in shop.orders.services.payment).
+"""
+
+import secrets
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shop.cart.locks import lock_cart, lock_visitor_cart
+from shop.cart.models import Cart, CartItem
+from shop.catalog.models import Product
+
+# The session holds a token of its own rather than Django's session key, which login rotates.
+SESSION_CART_TOKEN = "cart_token"
+MAX_QUANTITY = 9999
+
+
+class CartError(Exception):
+    """A cart change that was refused; the message is for the buyer and nothing was changed."""
+
+
+@dataclass
+class CartChange:
+    product: Product
+    quantity: int
+    message: str
+    capped: bool = False
+
+
+@dataclass
+class CartLine:
+    item: CartItem
+    product: Product
+    quantity: int
+
+    @property
+    def unit_price(self):
+        return self.product.price
+
+    @property
+    def line_total(self):
+        return self.product.price * self.quantity
+
+    @property
+    def weight_grams(self):
+        return self.product.weight_grams * self.quantity
+
+    @property
+    def problem(self):
+        """Why this line cannot be ordered as it is, or "" when it can."""
+        if not self.product.is_active:
+            return _("Produk ini tidak dijual lagi. Hapus dari keranjang.")
+        if self.product.stock <= 0:
+            return _("Stok habis. Hapus dari keranjang.")
+        if self.quantity > self.product.stock:
+            return _("Stok tinggal %(stock)s. Kurangi jumlahnya.") % {"stock": self.product.stock}
+        return ""
+
+
+@dataclass
+class CartContents:
+    lines: list = field(default_factory=list)
+
+    @property
+    def count(self):
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def subtotal(self):
+        return sum(line.line_total for line in self.lines)
+
+    @property
+    def total_weight_grams(self):
+        return sum(line.weight_grams for line in self.lines)
+
+    @property
+    def problems(self):
+        return [line for line in self.lines if line.problem]
+
+    @property
+    def is_orderable(self):
+        return bool(self.lines) and not self.problems
+
+
+def get_cart(request, *, create=False):
+    """The cart of whoever is browsing; None when there is none yet and `create` is False."""
+    if request.user.is_authenticated:
+        if create:
+            return Cart.objects.get_or_create(user=request.user)[0]
+        return Cart.objects.filter(user=request.user).first()
+    token = request.session.get(SESSION_CART_TOKEN)
+    cart = Cart.objects.filter(session_key=token, user=None).first() if token else None
+    if cart is None and create:
+        token = secrets.token_hex(20)
+        request.session[SESSION_CART_TOKEN] = token
+        cart = Cart.objects.create(session_key=token)
+    return cart
+
+
+def cart_contents(cart):
+    if cart is None:
+        return CartContents()
+    items = cart.items.select_related("product").order_by("added_at", "pk")
+    return CartContents([CartLine(item, item.product, item.quantity) for item in items])
+
+
+def cart_summary(request):
+    """Count and total for the header, in one query (none for a visitor without a cart)."""
+    if request.user.is_authenticated:
+        items = CartItem.objects.filter(cart__user=request.user)
+    else:
+        token = request.session.get(SESSION_CART_TOKEN)
+        if not token:
+            return {"count": 0, "total": 0}
+        items = CartItem.objects.filter(cart__session_key=token, cart__user=None)
+    totals = items.aggregate(count=Sum("quantity"), total=Sum(F("quantity") * F("product__price")))
+    return {"count": totals["count"] or 0, "total": totals["total"] or 0}
+
+
+def add_to_cart(cart, product_id, quantity):
+    """Add `quantity` more of a product, capped at its current stock."""
+    _check_quantity(quantity, minimum=1)
+    with transaction.atomic():
+        lock_cart(cart)
+        product = _sellable_product(product_id)
+        item = cart.items.filter(product=product).first()
+        return _store(cart, product, item, (item.quantity if item else 0) + quantity)
+
+
+def change_quantity(cart, product_id, quantity):
+    """Set a line's quantity, capped at current stock; 0 removes the line."""
+    _check_quantity(quantity, minimum=0)
+    if quantity == 0:
+        return remove_from_cart(cart, product_id)
+    with transaction.atomic():
+        lock_cart(cart)
+        item = cart.items.select_related("product").filter(product_id=product_id).first()
+        if item is None:
+            raise CartError(_("Produk itu tidak ada di keranjang Anda."))
+        product = _sellable_product(product_id)
+        return _store(cart, product, item, quantity)
+
+
+def remove_from_cart(cart, product_id):
+    with transaction.atomic():
+        lock_cart(cart)
+        item = cart.items.select_related("product").filter(product_id=product_id).first()
+        if item is None:
+            raise CartError(_("Produk itu tidak ada di keranjang Anda."))
+        item.delete()
+    return CartChange(item.product, 0, _("%(name)s dihapus dari keranjang.") % {"name": item.product.name})
+
+
+def clear_cart(cart):
+    cart.items.all().delete()
+
+
+def merge_session_cart(request, user):
+    """At login the visitor's cart joins the account's: quantities add up, capped at stock.
+
+    Returns the messages for the buyer (one per line that could not be merged whole).
+    """
+    token = request.session.pop(SESSION_CART_TOKEN, None)
+    if not token:
+        return []
+    notes = []
+    with transaction.atomic():
+        session_cart = lock_visitor_cart(token)
+        if session_cart is None:
+            return []
+        account_cart = Cart.objects.get_or_create(user=user)[0]
+        lock_cart(account_cart)
+        for item in session_cart.items.select_related("product"):
+            existing = account_cart.items.filter(product=item.product).first()
+            wanted = (existing.quantity if existing else 0) + item.quantity
+            try:
+                change = _store(account_cart, item.product, existing, wanted)
+            except CartError as error:
+                notes.append(str(error))
+                continue
+            if change.capped:
+                notes.append(change.message)
+        session_cart.delete()
+    return notes
+
+
+def _check_quantity(quantity, *, minimum):
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or not minimum <= quantity <= MAX_QUANTITY:
+        raise CartError(
+            _("Jumlah harus angka bulat antara %(min)s dan %(max)s.") % {"min": minimum, "max": MAX_QUANTITY}
+        )
+
+
+def _sellable_product(product_id):
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None or not product.is_active:
+        raise CartError(_("Produk itu tidak tersedia."))
+    if product.stock <= 0:
+        raise CartError(_("Maaf, %(name)s sedang habis.") % {"name": product.name})
+    return product
+
+
+def _store(cart, product, item, wanted):
+    if not product.is_active or product.stock <= 0:
+        raise CartError(_("Maaf, %(name)s sedang habis.") % {"name": product.name})
+    quantity = min(wanted, product.stock)
+    if item is None:
+        item = CartItem.objects.create(cart=cart, product=product, quantity=quantity)
+    elif item.quantity != quantity:
+        item.quantity = quantity
+        item.save(update_fields=["quantity"])
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    if quantity < wanted:
+        message = _("Stok %(name)s tinggal %(stock)s, jadi jumlah di keranjang %(quantity)s.") % {
+            "name": product.name,
+            "stock": product.stock,
+            "quantity": quantity,
+        }
+        return CartChange(product, quantity, message, capped=True)
+    message = _("%(name)s: %(quantity)s di keranjang.") % {"name": product.name, "quantity": quantity}
+    return CartChange(product, quantity, message)

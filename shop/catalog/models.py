@@ -1,0 +1,128 @@
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+from django.urls import NoReverseMatch
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable
+from wagtail.search import index
+from wagtail.search.queryset import SearchableQuerySetMixin
+
+
+class Category(models.Model):
+    name = models.CharField(_("nama"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("induk"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    sort_order = models.IntegerField(_("urutan"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("kategori")
+        verbose_name_plural = _("kategori")
+
+    def __str__(self):
+        return f"{self.parent} › {self.name}" if self.parent_id else self.name
+
+
+class ProductQuerySet(SearchableQuerySetMixin, models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def for_listing(self):
+        """What a product card needs, in a fixed number of queries whatever the page size."""
+        return self.select_related("category").prefetch_related(
+            models.Prefetch("gallery", queryset=ProductImage.objects.select_related("image").order_by("sort_order"))
+        )
+
+
+class Product(index.Indexed, ClusterableModel):
+    """A thing the shop sells. `stock` is changed only by shop.inventory.services, through the ledger."""
+
+    sku = models.CharField(_("SKU"), max_length=64, unique=True)
+    name = models.CharField(_("nama"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    category = models.ForeignKey(
+        Category, verbose_name=_("kategori"), null=True, blank=True, on_delete=models.PROTECT, related_name="products"
+    )
+    price = models.PositiveBigIntegerField(_("harga (Rp)"))
+    compare_at_price = models.PositiveBigIntegerField(
+        _("harga coret (Rp)"), null=True, blank=True, help_text=_("Harga sebelum diskon, ditampilkan dicoret.")
+    )
+    weight_grams = models.PositiveIntegerField(_("berat (gram)"), default=0)
+    stock = models.IntegerField(_("stok"), default=0, editable=False)
+    is_active = models.BooleanField(_("aktif"), default=True, help_text=_("Produk nonaktif tidak tampil di toko."))
+    description = RichTextField(_("deskripsi"), blank=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    search_fields = [
+        index.SearchField("name", boost=3),
+        index.AutocompleteField("name"),
+        index.SearchField("sku", boost=2),
+        index.SearchField("description"),
+        index.RelatedFields("category", [index.SearchField("name")]),
+        index.FilterField("is_active"),
+        index.FilterField("category"),
+        index.FilterField("price"),
+        index.FilterField("created_at"),
+    ]
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("produk")
+        verbose_name_plural = _("produk")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(stock__gte=0), name="product_stock_not_negative"),
+        ]
+        indexes = [models.Index(fields=["is_active", "-created_at"], name="product_active_newest")]
+        permissions = [
+            ("adjust_stock", _("Dapat menyesuaikan stok")),
+            ("import_products", _("Dapat mengimpor produk")),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        # Product pages are served by the storefront's catalog page (home.CatalogPage), whose
+        # module imports this one: the registry, not an import, joins the two.
+        try:
+            return apps.get_model("home", "CatalogPage").product_url(self.slug)
+        except NoReverseMatch:
+            return ""
+
+    @property
+    def in_stock(self):
+        return self.stock > 0
+
+    @property
+    def is_low_stock(self):
+        return 0 < self.stock <= settings.LOW_STOCK_THRESHOLD
+
+    @property
+    def discount_percent(self):
+        if self.compare_at_price and self.compare_at_price > self.price:
+            return round(100 * (self.compare_at_price - self.price) / self.compare_at_price)
+        return 0
+
+    @property
+    def main_image(self):
+        # Reads the prefetched gallery when there is one, so listings stay at a fixed query count.
+        gallery = list(self.gallery.all())
+        return gallery[0].image if gallery else None
+
+
+class ProductImage(Orderable):
+    product = ParentalKey(Product, on_delete=models.CASCADE, related_name="gallery")
+    image = models.ForeignKey("wagtailimages.Image", verbose_name=_("gambar"), on_delete=models.CASCADE, related_name="+")
+    caption = models.CharField(_("keterangan"), max_length=200, blank=True)
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("gambar produk")
+        verbose_name_plural = _("galeri")

@@ -1,0 +1,79 @@
+"""Completing a checkout, and the buyer's address book.
+
+A screen parses what the buyer sent and calls one of these; the rules and locks are here, so the
+storefront, a future API and tests behave the same.
+"""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from shop.cart.locks import lock_account_cart
+from shop.cart.services import cart_contents, clear_cart
+from shop.checkout.locks import lock_address_book
+from shop.orders.errors import OrderError
+from shop.orders.services.placing import place_order
+
+
+class ReviewOutdated(OrderError):
+    """What the buyer reviewed is no longer what would be ordered."""
+
+
+def complete_checkout(user, *, seen, address, shipping, payment_method):
+    """Place the order the buyer reviewed and empty their cart, in one transaction; returns the Order.
+
+    `seen` is what the review page showed: {"items": [[product_id, quantity, unit_price], ...],
+    "shipping_cost": int}. The cart is locked and compared with it first, so a cart changed in
+    another tab, or a second click on "Buat Pesanan" (which finds the cart already emptied by the
+    first), raises ReviewOutdated instead of ordering what the buyer has not seen. Prices the
+    buyer saw are checked by place_order (PriceChanged).
+    """
+    with transaction.atomic():
+        cart = lock_account_cart(user)
+        contents = cart_contents(cart)
+        if [[line.product.pk, line.quantity] for line in contents.lines] != [item[:2] for item in seen["items"]]:
+            raise ReviewOutdated(_("Isi keranjang Anda berubah. Silakan periksa lagi sebelum memesan."))
+        if shipping.cost != seen["shipping_cost"]:
+            raise ReviewOutdated(_("Ongkos kirim berubah. Silakan periksa lagi sebelum memesan."))
+        order = place_order(
+            user,
+            items=[{"product_id": pid, "quantity": quantity, "unit_price": price} for pid, quantity, price in seen["items"]],
+            address={**address, "email": user.email},
+            shipping={"courier": shipping.courier, "service": shipping.service, "cost": shipping.cost},
+            payment_method=payment_method,
+        )
+        clear_cart(cart)
+    return order
+
+
+def add_address(user, address):
+    """Save a new (unsaved) Address to `user`'s book; the first one becomes the one checkout offers first."""
+    with transaction.atomic():
+        book = lock_address_book(user)
+        address.user = user
+        address.is_default = not book
+        address.save()
+    return address
+
+
+def delete_address(address):
+    """Remove an address; when it was the main one, the newest left takes its place."""
+    with transaction.atomic():
+        book = lock_address_book(address.user)
+        book.pop(address.pk, None)
+        address.delete()
+        if address.is_default and book:
+            _make_default(max(book.values(), key=lambda a: (a.created_at, a.pk)))
+
+
+def make_default_address(address):
+    """The address checkout offers first; every other address of the buyer stops being it."""
+    with transaction.atomic():
+        book = lock_address_book(address.user)
+        _make_default(book.get(address.pk, address))
+
+
+def _make_default(address):
+    address.user.addresses.exclude(pk=address.pk).filter(is_default=True).update(is_default=False)
+    if not address.is_default:
+        address.is_default = True
+        address.save(update_fields=["is_default"])

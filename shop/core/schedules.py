@@ -1,0 +1,40 @@
+"""The project's scheduled jobs. Created by a migration and by `manage.py setup_schedules`, never by hand."""
+
+# django_q.models.Schedule types, spelled out so migrations need not import the model.
+MINUTES = "I"
+DAILY = "D"
+
+SCHEDULES = [
+    {
+        "name": "Batalkan pesanan kedaluwarsa",
+        "func": "shop.services.orders.expire_unpaid_orders",
+        "minutes": 5,
+    },
+    {
+        # The safety net under shop.notifications.outbox.kick: messages owed are sent within a minute
+        # even when a kick was lost.
+        "name": "Kirim notifikasi",
+        "func": "shop.notifications.outbox.deliver_notifications",
+        "minutes": 1,
+    },
+    {
+        "name": "Hapus berkas impor lama",
+        "func": "shop.imports.cleanup.clear_old_import_files",
+        "schedule_type": DAILY,
+    },
+]
+
+
+def ensure_schedules(schedule_model):
+    """Create or update each schedule by name; running it again makes no duplicate."""
+    from django.utils import timezone
+
+    for spec in SCHEDULES:
+        schedule = schedule_model.objects.filter(name=spec["name"]).first()
+        if schedule is None:
+            schedule = schedule_model(name=spec["name"], next_run=timezone.now())
+        schedule.func = spec["func"]
+        schedule.schedule_type = spec.get("schedule_type", MINUTES)
+        schedule.minutes = spec.get("minutes")
+        schedule.repeats = -1
+        schedule.save()

@@ -1,0 +1,77 @@
+"""The order page of every desk: lines with current stock, proofs, history, stock movements, actions."""
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.admin.views.generic import InspectView
+
+from shop.orders.models import Order
+from shop.orders.policy import actions_for, may_print
+from shop.orders.status import UNPAID, OrderStatus
+from shop.payments.models import PaymentProof
+from shop.shipping.couriers import courier_code_for, courier_name
+
+from .base import OrderDeskMixin, shipping_overdue_after, verification_overdue_after
+
+
+def order_page_context(user, order, view):
+    """Everything the order page shows: lines with current stock, proofs, history, stock movements."""
+    lines = list(order.lines.select_related("product").order_by("pk"))
+    awaiting_stock = order.status in UNPAID
+    for line in lines:
+        line.current_stock = line.product.stock
+        line.shortfall = max(0, line.quantity - line.product.stock) if awaiting_stock else 0
+    proofs = list(order.payment_proofs.select_related("uploaded_by", "reviewed_by"))
+    for proof in proofs:
+        proof.url = view.desk_url("proof", order.pk, proof.pk)
+    now = timezone.now()
+    waiting_since = max((p.created_at for p in proofs if p.status == PaymentProof.Status.SUBMITTED), default=order.created_at)
+    return {
+        "order": order,
+        "lines": lines,
+        "shortfalls": [line for line in lines if line.shortfall],
+        "proofs": proofs,
+        "latest_proof": next((p for p in proofs if p.status == PaymentProof.Status.SUBMITTED), proofs[0] if proofs else None),
+        "events": order.events.select_related("actor"),
+        "movements": order.stock_movements.select_related("product", "actor").order_by("pk"),
+        "actions": [(action, view.desk_url(action.name, order.pk)) for action in actions_for(user, order)],
+        "can_print": may_print(user, order),
+        "print_urls": {
+            "slip": view.desk_url("packing_slip", order.pk),
+            "label_a6": view.desk_url("shipping_label", order.pk) + "?ukuran=a6",
+            "label_a4": view.desk_url("shipping_label", order.pk) + "?ukuran=a4",
+        },
+        "courier_display": courier_name(courier_code_for(order.courier)) if order.courier else "",
+        "waiting_since": waiting_since,
+        "verification_overdue": order.status == OrderStatus.WAITING_VERIFICATION
+        and waiting_since < now - verification_overdue_after(),
+        "shipping_overdue": order.status == OrderStatus.PROCESSED
+        and (order.paid_at or order.created_at) < now - shipping_overdue_after(),
+    }
+
+
+class OrderDetailView(OrderDeskMixin, InspectView):
+    template_name = "shop/admin/orders/detail.html"
+    fields = ["number"]
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(Order.objects.select_related("user"), pk=self.pk)
+
+    def get(self, request, *args, **kwargs):
+        if not self.holds(self.object):
+            return self.not_held(self.object)
+        return super().get(request, *args, **kwargs)
+
+    def get_page_title(self):
+        return _("Pesanan %(number)s") % {"number": self.object.number}
+
+    def get_page_subtitle(self):
+        return self.object.get_status_display()
+
+    def get_breadcrumbs_items(self):
+        return self.desk_breadcrumbs(self.object)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(order_page_context(self.request.user, self.object, self))
+        return context

@@ -1,0 +1,122 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .status import OrderStatus
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", _("Transfer bank")
+    TRIPAY = "tripay", _("TriPay")
+
+
+class Order(models.Model):
+    """A buyer's order. `status` is changed only by the services in shop.orders.services."""
+
+    Status = OrderStatus
+    PaymentMethod = PaymentMethod
+
+    number = models.CharField(_("nomor pesanan"), max_length=32, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("pembeli"), on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(
+        _("status"), max_length=24, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT
+    )
+    # Shipping address, copied at checkout so later edits of the address book change nothing.
+    recipient_name = models.CharField(_("nama penerima"), max_length=120)
+    phone = models.CharField(_("telepon"), max_length=20)
+    email = models.EmailField(_("email"), blank=True)
+    province = models.CharField(_("provinsi"), max_length=100)
+    city = models.CharField(_("kota/kabupaten"), max_length=100)
+    district = models.CharField(_("kecamatan"), max_length=100)
+    postal_code = models.CharField(_("kode pos"), max_length=10)
+    street = models.TextField(_("alamat"))
+    shipping_courier = models.CharField(_("kurir"), max_length=40, blank=True)
+    shipping_service = models.CharField(_("layanan"), max_length=60, blank=True)
+    shipping_cost = models.PositiveBigIntegerField(_("ongkos kirim"), default=0)
+    payment_method = models.CharField(
+        _("metode pembayaran"), max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.BANK_TRANSFER
+    )
+    subtotal = models.PositiveBigIntegerField(_("subtotal"), default=0)
+    unique_code = models.PositiveIntegerField(_("kode unik"), default=0)
+    total = models.PositiveBigIntegerField(_("total"), default=0)
+    total_weight_grams = models.PositiveIntegerField(_("berat total (gram)"), default=0)
+    payment_deadline = models.DateTimeField(_("batas pembayaran"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("dibayar"), null=True, blank=True)
+    courier = models.CharField(_("kurir pengiriman"), max_length=40, blank=True)
+    tracking_number = models.CharField(_("nomor resi"), max_length=64, blank=True)
+    shipped_at = models.DateTimeField(_("dikirim"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("dibatalkan"), null=True, blank=True)
+    cancel_reason = models.TextField(_("alasan pembatalan"), blank=True)
+    needs_attention = models.BooleanField(_("perlu perhatian"), default=False)
+    attention_note = models.TextField(_("catatan perhatian"), blank=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("pesanan")
+        verbose_name_plural = _("pesanan")
+        # Every status change rewrites an entry in each of the table's indexes, and confirming
+        # payments is the shop's busiest write: so no index that another one already serves
+        # (status alone), and partial ones where only a few rows matter.
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="order_status_created"),
+            models.Index(fields=["created_at"], condition=Q(needs_attention=True), name="order_needs_attention"),
+            models.Index(fields=["tracking_number"], condition=~Q(tracking_number=""), name="order_tracking_number"),
+        ]
+        permissions = [
+            ("confirm_payment", _("Dapat mengonfirmasi pembayaran")),
+            ("ship_order", _("Dapat mengirim pesanan")),
+            ("cancel_order", _("Dapat membatalkan pesanan")),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class OrderLine(models.Model):
+    """A product in an order; name, price and weight are copied so history never changes."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("shop.Product", verbose_name=_("produk"), on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField(_("SKU"), max_length=64)
+    name = models.CharField(_("nama"), max_length=200)
+    unit_price = models.PositiveBigIntegerField(_("harga satuan"))
+    quantity = models.PositiveIntegerField(_("jumlah"))
+    weight_grams = models.PositiveIntegerField(_("berat satuan (gram)"), default=0)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("baris pesanan")
+        verbose_name_plural = _("baris pesanan")
+        constraints = [models.CheckConstraint(condition=models.Q(quantity__gt=0), name="orderline_quantity_positive")]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.name}"
+
+    @property
+    def line_total(self):
+        return self.unit_price * self.quantity
+
+
+class OrderEvent(models.Model):
+    """One transition of an order: who, when, from, to and why. The order's history page."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("oleh"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(_("dari"), max_length=24, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField(_("ke"), max_length=24, choices=OrderStatus.choices)
+    note = models.TextField(_("catatan"), blank=True)
+    created_at = models.DateTimeField(_("waktu"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("riwayat pesanan")
+        verbose_name_plural = _("riwayat pesanan")
+
+    def __str__(self):
+        return f"{self.order}: {self.from_status or '-'} → {self.to_status}"

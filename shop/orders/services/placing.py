@@ -1,0 +1,152 @@
+"""Placing an order from what the buyer saw at checkout. No stock is taken here (see payment.py)."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shop.catalog.models import Product
+from shop.checkout.order_numbers import next_order_number
+from shop.notifications import outbox
+from shop.orders.errors import InsufficientStock, OrderError, PriceChange, PriceChanged, Shortage
+from shop.orders.models import Order, OrderLine, PaymentMethod
+from shop.payments.gateways.bank_transfer import pick_unique_code, uses_unique_code
+
+from .steps import record_event
+
+# The shipping address as place_order takes it; copied onto the order.
+ADDRESS_FIELDS = ("recipient_name", "phone", "email", "province", "city", "district", "postal_code", "street")
+OPTIONAL_ADDRESS_FIELDS = {"email"}
+
+
+def place_order(user, *, items, address, shipping, payment_method=PaymentMethod.BANK_TRANSFER):
+    """Create an order in `pending_payment` from what the buyer saw at checkout; takes no stock.
+
+    items:    [{"product_id": int, "quantity": int, "unit_price": int}], unit_price being the
+              price the buyer saw.
+    address:  recipient_name, phone, email, province, city, district, postal_code, street.
+    shipping: courier, service, cost (whole rupiah).
+
+    Every unavailable line (inactive, out of stock, more than in stock) is named in one
+    InsufficientStock; every price that differs from the one the buyer saw in one PriceChanged.
+    The order gets the day's next number, a unique code for a manual transfer when the owner
+    wants one, and a payment deadline PAYMENT_WINDOW_HOURS away. Runs in the caller's
+    transaction when there is one, so checkout can lock the cart, call this and empty the cart
+    atomically.
+    """
+    wanted = _order_items(items)
+    address = _order_address(address)
+    shipping = _order_shipping(shipping)
+    if payment_method not in PaymentMethod.values:
+        raise OrderError(_("Metode pembayaran tidak dikenal."))
+    use_unique_code = uses_unique_code(payment_method)
+    now = timezone.now()
+
+    with transaction.atomic():
+        products = Product.objects.in_bulk(wanted)
+        shortages = []
+        price_changes = []
+        for product_id, (quantity, seen_price) in wanted.items():
+            product = products.get(product_id)
+            if product is None:
+                raise OrderError(_("Salah satu produk di keranjang sudah tidak ada. Muat ulang keranjang Anda."))
+            if not product.is_active or quantity > product.stock:
+                shortages.append(Shortage(product_id, product.name, quantity, product.stock if product.is_active else 0))
+            elif seen_price != product.price:
+                price_changes.append(PriceChange(product_id, product.name, seen_price, product.price))
+        if shortages:
+            raise InsufficientStock(shortages)
+        if price_changes:
+            raise PriceChanged(price_changes)
+
+        subtotal = sum(products[pk].price * quantity for pk, (quantity, _price) in wanted.items())
+        weight = sum(products[pk].weight_grams * quantity for pk, (quantity, _price) in wanted.items())
+        unique_code = pick_unique_code(subtotal + shipping["cost"]) if use_unique_code else 0
+        order = Order.objects.create(
+            number=next_order_number(timezone.localdate(now)),
+            user=user,
+            **address,
+            shipping_courier=shipping["courier"],
+            shipping_service=shipping["service"],
+            shipping_cost=shipping["cost"],
+            payment_method=payment_method,
+            subtotal=subtotal,
+            unique_code=unique_code,
+            total=subtotal + shipping["cost"] + unique_code,
+            total_weight_grams=weight,
+            payment_deadline=now + timedelta(hours=settings.PAYMENT_WINDOW_HOURS),
+        )
+        # Each line's foreign-key check share-locks its product: take them in ascending pk, the
+        # order confirm_payment locks products in, or a checkout and a confirmation can deadlock.
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                product=products[pk],
+                sku=products[pk].sku,
+                name=products[pk].name,
+                unit_price=products[pk].price,
+                quantity=quantity,
+                weight_grams=products[pk].weight_grams,
+            )
+            for pk, (quantity, _price) in sorted(wanted.items())
+        )
+        record_event(order, user, "", _("Pesanan dibuat."))
+        outbox.order_placed(order)
+    return order
+
+
+def _order_items(items):
+    """{product_id: (quantity, seen unit price)}, in the buyer's order; one entry per product."""
+    wanted = {}
+    for item in items or ():
+        try:
+            product_id, quantity, seen_price = int(item["product_id"]), item["quantity"], item["unit_price"]
+        except (KeyError, TypeError, ValueError):
+            raise OrderError(_("Isi keranjang tidak valid. Muat ulang keranjang Anda.")) from None
+        if not _is_whole(quantity) or quantity < 1 or not _is_whole(seen_price) or seen_price < 0:
+            raise OrderError(_("Jumlah atau harga di keranjang tidak valid. Muat ulang keranjang Anda."))
+        if product_id in wanted:
+            earlier_quantity, earlier_price = wanted[product_id]
+            if earlier_price != seen_price:
+                raise OrderError(_("Isi keranjang tidak valid. Muat ulang keranjang Anda."))
+            quantity += earlier_quantity
+        wanted[product_id] = (quantity, seen_price)
+    if not wanted:
+        raise OrderError(_("Keranjang Anda kosong."))
+    return wanted
+
+
+def _order_address(address):
+    cleaned = {}
+    for name in ADDRESS_FIELDS:
+        value = str(address.get(name) or "").strip()
+        if not value and name not in OPTIONAL_ADDRESS_FIELDS:
+            raise OrderError(_("Alamat pengiriman belum lengkap: %(field)s.") % {"field": _field_label(name)})
+        max_length = Order._meta.get_field(name).max_length
+        if max_length and len(value) > max_length:
+            raise OrderError(_("%(field)s terlalu panjang.") % {"field": _field_label(name)})
+        cleaned[name] = value
+    return cleaned
+
+
+def _order_shipping(shipping):
+    courier = str(shipping.get("courier") or "").strip()
+    service = str(shipping.get("service") or "").strip()
+    cost = shipping.get("cost")
+    if not courier or not service or not _is_whole(cost) or cost < 0:
+        raise OrderError(_("Pilih jasa pengiriman."))
+    if len(courier) > Order._meta.get_field("shipping_courier").max_length or len(service) > Order._meta.get_field(
+        "shipping_service"
+    ).max_length:
+        raise OrderError(_("Nama jasa pengiriman terlalu panjang."))
+    return {"courier": courier, "service": service, "cost": cost}
+
+
+def _is_whole(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _field_label(name):
+    return str(Order._meta.get_field(name).verbose_name)

@@ -1,0 +1,89 @@
+"""Pesanan Saya: the buyer's orders, how to pay for them, and cancelling while unpaid.
+
+A buyer reaches only their own orders; anyone else's order or proof answers 404, as if it did not exist.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from home.models import StoreSettings
+from shop.orders.errors import OrderError
+from shop.orders.forms import CancelOrderForm
+from shop.orders.models import Order
+from shop.orders.services.cancelling import cancel_order as cancel
+from shop.orders.status import BUYER_CANCELLABLE, OrderStatus
+from shop.payments.forms import PaymentProofForm
+from shop.payments.models import PaymentProof, PaymentSettings
+
+ORDERS_PER_PAGE = 10
+
+
+@login_required
+def order_list(request):
+    orders = Order.objects.filter(user=request.user).prefetch_related("lines")
+    page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("halaman"))
+    return render(request, "shop/order_list.html", {"page_obj": page, "orders": page.object_list})
+
+
+@login_required
+def order_detail(request, number):
+    order = get_object_or_404(
+        Order.objects.prefetch_related("lines", "events", "payment_proofs"), number=number, user=request.user
+    )
+    proofs = list(order.payment_proofs.all())
+    awaiting_payment = order.status == OrderStatus.PENDING_PAYMENT
+    # Past the deadline the expiry job will cancel the order: no more transfers to this order.
+    deadline = order.payment_deadline
+    deadline_passed = awaiting_payment and deadline is not None and deadline < timezone.now()
+    awaiting_payment = awaiting_payment and not deadline_passed
+    context = {
+        "order": order,
+        "lines": order.lines.all(),
+        "timeline": [(event, _note_for_buyer(event)) for event in order.events.all()],
+        "proofs": proofs,
+        "awaiting_payment": awaiting_payment,
+        "deadline_passed": deadline_passed,
+        "can_cancel": order.status in BUYER_CANCELLABLE,
+        "is_shipped": order.status in (OrderStatus.SHIPPED, OrderStatus.COMPLETED),
+    }
+    if awaiting_payment:
+        # The latest proof was rejected: the buyer needs CS's reason before uploading again.
+        context["rejected_proof"] = next((p for p in proofs[:1] if p.status == PaymentProof.Status.REJECTED), None)
+        context["bank_accounts"] = [block.value for block in StoreSettings.for_request(request).bank_accounts]
+        context["payment_instructions"] = PaymentSettings.load(request_or_site=request).payment_instructions
+        context["proof_form"] = PaymentProofForm()
+    if context["can_cancel"]:
+        context["cancel_form"] = CancelOrderForm()
+    return render(request, "shop/order_detail.html", context)
+
+
+def _note_for_buyer(event):
+    # CS's reason for a rejection or a cancellation is the buyer's business; other notes are internal.
+    if event.to_status == OrderStatus.CANCELLED or (
+        event.to_status == OrderStatus.PENDING_PAYMENT and event.from_status == OrderStatus.WAITING_VERIFICATION
+    ):
+        return event.note
+    return ""
+
+
+@login_required
+@require_POST
+def cancel_order(request, number):
+    form = CancelOrderForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["reason"][0])
+        return redirect("shop:order_detail", number=number)
+    order = get_object_or_404(Order, number=number, user=request.user)
+    try:
+        # The service decides, under the order's lock, whether the buyer may still cancel.
+        cancel(order, request.user, form.cleaned_data["reason"] or _("Dibatalkan oleh pembeli."))
+    except OrderError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Pesanan %(number)s dibatalkan.") % {"number": number})
+    return redirect("shop:order_detail", number=number)

@@ -1,0 +1,26 @@
+"""Proofs of transfer as buyers upload them: judged by their content, never by name or claimed type."""
+
+from django.utils.translation import gettext as _
+
+from shop.orders.errors import InvalidPaymentProof
+
+MAX_PROOF_BYTES = 5 * 1024 * 1024
+# Leading bytes of the only proof formats CS can open in the browser; the upload's own
+# content type and file name are the buyer's claims and are not trusted.
+PROOF_SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"%PDF-", "application/pdf"))
+
+
+def proof_content_type(uploaded_file):
+    """The proof's real content type, or InvalidPaymentProof saying what is wrong with the file."""
+    size = getattr(uploaded_file, "size", None) or 0
+    if size <= 0:
+        raise InvalidPaymentProof(_("Berkas bukti pembayaran kosong."))
+    if size > MAX_PROOF_BYTES:
+        raise InvalidPaymentProof(_("Berkas bukti pembayaran terlalu besar (maksimal 5 MB)."))
+    uploaded_file.seek(0)
+    head = uploaded_file.read(16)
+    uploaded_file.seek(0)
+    for signature, content_type in PROOF_SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    raise InvalidPaymentProof(_("Bukti pembayaran harus berupa foto JPG/PNG atau berkas PDF."))

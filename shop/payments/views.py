@@ -1,0 +1,50 @@
+"""The buyer's proof of transfer: uploading it, and the file itself (also for staff).
+
+A buyer reaches only their own orders' proofs; anyone else's answers 404, as if it did not exist.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shop.orders.errors import OrderError
+from shop.orders.models import Order
+from shop.orders.services.payment import submit_payment_proof
+from shop.payments.forms import PaymentProofForm
+from shop.payments.models import PaymentProof
+
+
+@login_required
+@require_POST
+def upload_payment_proof(request, number):
+    order = get_object_or_404(Order, number=number, user=request.user)
+    form = PaymentProofForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, form.errors["file"][0])
+        return redirect("shop:order_detail", number=order.number)
+    try:
+        submit_payment_proof(order, request.user, form.cleaned_data["file"])
+    except OrderError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Bukti transfer terkirim. CS kami akan memeriksanya segera."))
+    return redirect("shop:order_detail", number=order.number)
+
+
+@login_required
+def payment_proof_file(request, number, proof_id):
+    """Streams a proof from private storage to its buyer, or to staff who may view orders."""
+    proof = get_object_or_404(PaymentProof.objects.select_related("order"), pk=proof_id, order__number=number)
+    if proof.order.user_id != request.user.pk and not request.user.has_perm("shop.view_order"):
+        raise Http404
+    try:
+        handle = proof.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    extension = proof.file.name.rsplit(".", 1)[-1]
+    response = FileResponse(handle, content_type=proof.content_type, filename=f"bukti-{number}-{proof.pk}.{extension}")
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,100 @@
+"""The shop's panel on the Wagtail dashboard: what waits for each person, and which products run low.
+
+Each count is shown only to those who can act on it, and links to the screen where they do.
+"""
+
+from django.conf import settings
+from django.db.models import Max, Q
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from wagtail.admin.ui.components import Component
+
+from shop.orders.desks.base import shipping_overdue_after, verification_overdue_after
+from shop.orders.desks.queues import all_orders_desk, fulfilment_queue, payment_verification_queue
+from shop.catalog.models import Product
+from shop.orders.models import Order
+from shop.orders.status import OrderStatus
+from shop.payments.models import PaymentProof
+
+LOW_STOCK_LISTED = 8
+
+
+def overdue_verifications():
+    """Orders whose proof has waited for CS L1 longer than the target."""
+    cutoff = timezone.now() - verification_overdue_after()
+    return (
+        Order.objects.filter(status=OrderStatus.WAITING_VERIFICATION)
+        .annotate(
+            waiting_since=Max("payment_proofs__created_at", filter=Q(payment_proofs__status=PaymentProof.Status.SUBMITTED))
+        )
+        .filter(Q(waiting_since__lt=cutoff) | Q(waiting_since__isnull=True, created_at__lt=cutoff))
+    )
+
+
+def overdue_shipments():
+    """Paid orders that have waited for CS L2 longer than the target."""
+    cutoff = timezone.now() - shipping_overdue_after()
+    return Order.objects.filter(status=OrderStatus.PROCESSED, paid_at__lt=cutoff)
+
+
+def low_stock_products():
+    return Product.objects.filter(is_active=True, stock__gt=0, stock__lte=settings.LOW_STOCK_THRESHOLD)
+
+
+def out_of_stock_products():
+    return Product.objects.filter(is_active=True, stock__lte=0)
+
+
+class ShopDashboardPanel(Component):
+    name = "shop_desks"
+    template_name = "shop/admin/dashboard/panel.html"
+    order = 50
+
+    def tiles(self, user):
+        tiles = []
+
+        def admitted(desk):
+            return desk.desk_policy.user_has_permission(user, "view")
+
+        def add(label, count, url, urgent=False):
+            tiles.append({"label": label, "count": count, "url": url, "urgent": urgent and count > 0})
+
+        if admitted(payment_verification_queue):
+            url = reverse(payment_verification_queue.get_url_name("index"))
+            add(gettext_lazy("Menunggu verifikasi"), payment_verification_queue.waiting_count(), url)
+            add(gettext_lazy("Verifikasi terlambat"), overdue_verifications().count(), url, urgent=True)
+        if admitted(fulfilment_queue):
+            url = reverse(fulfilment_queue.get_url_name("index"))
+            add(gettext_lazy("Perlu dikirim"), fulfilment_queue.waiting_count(), url)
+            add(gettext_lazy("Pengiriman terlambat"), overdue_shipments().count(), url, urgent=True)
+        if admitted(all_orders_desk):
+            add(
+                gettext_lazy("Pesanan perlu perhatian"),
+                Order.objects.filter(needs_attention=True).count(),
+                reverse(all_orders_desk.get_url_name("index")) + "?needs_attention=true",
+                urgent=True,
+            )
+        if user.has_perm("shop.adjust_stock"):
+            products_url = reverse("wagtailsnippets_shop_product:list")
+            add(gettext_lazy("Stok menipis"), low_stock_products().count(), products_url + "?stock_state=low", urgent=True)
+            add(gettext_lazy("Stok habis"), out_of_stock_products().count(), products_url + "?stock_state=out", urgent=True)
+        return tiles
+
+    def get_context_data(self, parent_context):
+        user = parent_context["request"].user
+        context = {"tiles": self.tiles(user), "low_stock": [], "threshold": settings.LOW_STOCK_THRESHOLD}
+        if user.has_perm("shop.adjust_stock"):
+            context["low_stock"] = [
+                {"product": product, "adjust_url": reverse("shop_stock:adjust", args=[product.pk])}
+                for product in low_stock_products().order_by("stock", "name")[:LOW_STOCK_LISTED]
+            ]
+        return context
+
+    def render_html(self, parent_context=None):
+        context = self.get_context_data(parent_context)
+        if not context["tiles"]:
+            return ""
+        return get_template(self.template_name).render(context)
+
