@@ -3,114 +3,24 @@
 Payment confirmation is the one place where many CS agents and the payment gateway write the
 same rows at once. Done from Python it costs ten statements and ~8 ms of client CPU; as one
 function PostgreSQL runs the same steps with cached plans and no round trips (bench/confirm).
-shop.services.orders.confirm_payment calls it on PostgreSQL and keeps its Python path for
-MariaDB and SQLite; tests/test_postgresql_parity.py holds the two to the same results.
+shop.orders.services.payment.confirm_payment calls it on PostgreSQL and keeps its Python path
+for MariaDB and SQLite; tests/orders/test_parity.py holds the two to the same results.
 
-The steps and the lock order are those of the Python path: the order row, then its products in
-ascending primary key (ORDER BY under FOR UPDATE locks in that order), every line checked before
-anything is written, the decrement still conditional on stock >= quantity. Messages for people
-are made in Python; the one it stores (the note on an order short of stock) comes in as
-`format()` templates made from InsufficientStock's own. Changing a table it writes, or a status
-value, needs a new migration with CREATE OR REPLACE.
+The function's SQL is the versioned file shop/orders/sql/confirm_payment_v1.sql, read here and
+never edited once released: a change is a v2 file and a new migration that runs it.
 """
+
+from pathlib import Path
 
 from django.db import migrations
 
-CREATE = r"""
-CREATE OR REPLACE FUNCTION shop_confirm_payment(
-    p_order bigint, p_actor bigint, p_note text, p_now timestamptz, p_short_message text, p_short_line text
-)
-RETURNS TABLE (outcome text, shortages jsonb, o shop_order)
-LANGUAGE plpgsql AS $$
-DECLARE
-    v_order shop_order;
-    v_ids bigint[] := '{}';
-    v_quantities bigint[] := '{}';
-    v_short jsonb := '[]'::jsonb;
-    r record;
-BEGIN
-    SELECT * INTO v_order FROM shop_order WHERE id = p_order FOR UPDATE;
-    IF NOT FOUND THEN
-        RETURN QUERY SELECT 'missing'::text, NULL::jsonb, NULL::shop_order;
-        RETURN;
-    END IF;
-    IF v_order.status IN ('processed', 'shipped', 'completed') THEN
-        RETURN QUERY SELECT 'already'::text, NULL::jsonb, v_order;  -- paid before: a no-op
-        RETURN;
-    END IF;
-    IF v_order.status NOT IN ('pending_payment', 'waiting_verification') THEN
-        RETURN QUERY SELECT 'invalid'::text, NULL::jsonb, v_order;
-        RETURN;
-    END IF;
-
-    FOR r IN
-        SELECT p.id, p.name, p.stock, l.quantity
-        FROM shop_product p
-        JOIN (SELECT product_id, sum(quantity)::bigint AS quantity FROM shop_orderline
-              WHERE order_id = p_order GROUP BY product_id) l ON l.product_id = p.id
-        ORDER BY p.id
-        FOR UPDATE OF p
-    LOOP
-        v_ids := v_ids || r.id;
-        v_quantities := v_quantities || r.quantity;
-        IF r.stock < r.quantity THEN
-            v_short := v_short || jsonb_build_array(jsonb_build_array(r.id, r.name, r.quantity, r.stock));
-        END IF;
-    END LOOP;
-    IF jsonb_array_length(v_short) > 0 THEN
-        -- Flag it for CS in the same transaction, with the message InsufficientStock will carry.
-        UPDATE shop_order
-        SET needs_attention = true, updated_at = p_now,
-            attention_note = format(p_short_message, (
-                SELECT string_agg(format(p_short_line, s.line->>1, s.line->>2, s.line->>3), ', ' ORDER BY s.n)
-                FROM jsonb_array_elements(v_short) WITH ORDINALITY AS s (line, n)
-            ))
-        WHERE id = p_order
-        RETURNING * INTO v_order;
-        RETURN QUERY SELECT 'short'::text, v_short, v_order;
-        RETURN;
-    END IF;
-
-    -- Every write in one statement. The order row is updated only if every product was:
-    -- anything else means stock changed without its row lock, and the whole call is undone.
-    WITH taken AS (
-        UPDATE shop_product p SET stock = p.stock - l.quantity
-        FROM unnest(v_ids, v_quantities) AS l (id, quantity)
-        WHERE p.id = l.id AND p.stock >= l.quantity
-        RETURNING p.id
-    ), ledger AS (
-        INSERT INTO shop_stockmovement (product_id, delta, reason, order_id, actor_id, note, created_at)
-        SELECT l.id, -l.quantity, 'sale', p_order, p_actor, v_order.number, p_now
-        FROM unnest(v_ids, v_quantities) AS l (id, quantity) ORDER BY l.id
-    ), proofs AS (
-        UPDATE shop_paymentproof SET status = 'accepted', reviewed_by_id = p_actor, reviewed_at = p_now
-        WHERE order_id = p_order AND status = 'submitted'
-    ), event AS (
-        INSERT INTO shop_orderevent (order_id, actor_id, from_status, to_status, note, created_at)
-        VALUES (p_order, p_actor, v_order.status, 'processed', p_note, p_now)
-    ), owed AS (
-        INSERT INTO shop_notification (kind, order_id, created_at, sent_at, attempts, last_error)
-        VALUES ('paid', p_order, p_now, NULL, 0, '')
-    )
-    UPDATE shop_order
-    SET status = 'processed', paid_at = coalesce(paid_at, p_now), needs_attention = false, attention_note = '',
-        updated_at = p_now
-    WHERE id = p_order AND (SELECT count(*) FROM taken) = coalesce(array_length(v_ids, 1), 0)
-    RETURNING * INTO v_order;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'stock of order % changed under its lock', p_order;
-    END IF;
-    RETURN QUERY SELECT 'processed'::text, NULL::jsonb, v_order;
-END;
-$$
-"""
-
+SQL = Path(__file__).resolve().parent.parent / "orders" / "sql" / "confirm_payment_v1.sql"
 DROP = "DROP FUNCTION IF EXISTS shop_confirm_payment(bigint, bigint, text, timestamptz, text, text)"
 
 
 def create_function(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)
+        schema_editor.execute(SQL.read_text(encoding="utf-8"), params=None)
 
 
 def drop_function(apps, schema_editor):

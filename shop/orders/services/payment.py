@@ -2,7 +2,8 @@
 
 Confirmation is where stock is taken. On PostgreSQL it runs as one database function
 (shop/orders/sql/); on MariaDB and SQLite the same steps run from Python. Any change to one
-changes the other, and tests/orders/test_parity.py holds them to identical books.
+changes the other, and tests/orders/test_parity.py holds them to identical books;
+tests/orders/test_sql_fence.py fails when a model change touches the tables the function writes.
 """
 
 import json
@@ -80,6 +81,8 @@ def confirm_payment(order, actor, *, note=""):
 
 
 CONFIRM_IN_DATABASE = "SELECT r.outcome, r.shortages, (r.o).* FROM shop_confirm_payment(%s, %s, %s, %s, %s, %s) AS r"
+# What the database function reports (shop/orders/sql/confirm_payment_v1.sql); a test holds the two to the same set.
+MISSING, ALREADY_PAID, INVALID, SHORT, PROCESSED = OUTCOMES = ("missing", "already", "invalid", "short", "processed")
 _ORDER_COLUMNS = [field.column for field in Order._meta.concrete_fields]
 _ORDER_ATTNAMES = [field.attname for field in Order._meta.concrete_fields]
 
@@ -95,19 +98,19 @@ def _confirm_in_database(order, actor, *, note=""):
         )
         outcome, shortages, *values = cursor.fetchone()
         columns = [column.name for column in cursor.description[2:]]
-    if outcome == "missing":
+    if outcome == MISSING:
         raise Order.DoesNotExist("Order matching query does not exist.")
     # from_db takes values in the model's field order; the table's column order is the migrations'.
     row = dict(zip(columns, values))
     locked = Order.from_db(connection.alias, _ORDER_ATTNAMES, [row[column] for column in _ORDER_COLUMNS])
     refreshed(order, locked)
-    if outcome == "invalid":
+    if outcome == INVALID:
         require(locked, "confirm_payment")
-    elif outcome == "short":  # the function has flagged the order with the same message
+    elif outcome == SHORT:  # the function has flagged the order with the same message
         if isinstance(shortages, str):  # Django has psycopg hand jsonb over as text
             shortages = json.loads(shortages)
         raise InsufficientStock(Shortage(*shortage) for shortage in shortages)
-    elif outcome == "processed":
+    elif outcome == PROCESSED:
         transaction.on_commit(outbox.kick)  # the function wrote the outbox row
     return order if isinstance(order, Order) else locked
 
