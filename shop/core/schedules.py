@@ -1,5 +1,7 @@
 """The project's scheduled jobs. Created by a migration and by `manage.py setup_schedules`, never by hand."""
 
+from django.utils import timezone
+
 # django_q.models.Schedule types, spelled out so migrations need not import the model.
 MINUTES = "I"
 DAILY = "D"
@@ -27,8 +29,6 @@ SCHEDULES = [
 
 def ensure_schedules(schedule_model):
     """Create or update each schedule by name; running it again makes no duplicate."""
-    from django.utils import timezone
-
     for spec in SCHEDULES:
         schedule = schedule_model.objects.filter(name=spec["name"]).first()
         if schedule is None:

@@ -1,5 +1,5 @@
 """Reading and writing spreadsheets (.xlsx and .csv) row by row, so that a file of any length is
-read and written in constant memory. Knows nothing about products (see shop.resources)."""
+read and written in constant memory. Knows nothing about products (see shop.imports.resource)."""
 
 import codecs
 import csv
@@ -10,7 +10,10 @@ import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
+import openpyxl
 from django.utils.translation import gettext as _
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +76,6 @@ def open_sheet(file, filename, *, sheet_name=None):
 
 @contextmanager
 def _open_xlsx(raw, sheet_name):
-    import openpyxl
-
     if not zipfile.is_zipfile(raw):
         raise SpreadsheetError(_("Berkas ini bukan .xlsx yang sah: mungkin rusak, atau berformat lain yang diberi nama .xlsx."))
     raw.seek(0)
@@ -181,10 +182,6 @@ def write_xlsx(
     Give `row_count` when known: the sheet then states its size up front, as Excel's own files
     do, and readers (our import among them) need not scan the whole sheet to learn it.
     """
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
     workbook = openpyxl.Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet_title)
     if row_count is not None:
@@ -220,8 +217,6 @@ def write_xlsx(
 
 
 def _formatted(worksheet, value, number_format):
-    from openpyxl.cell import WriteOnlyCell
-
     if number_format is None or not isinstance(value, int | float):
         return value
     cell = WriteOnlyCell(worksheet, value=value)

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .status import OrderStatus
+from .status import UNPAID, OrderStatus
 
 
 class PaymentMethod(models.TextChoices):
@@ -74,6 +74,11 @@ class Order(models.Model):
 
     def __str__(self):
         return self.number
+
+    @property
+    def is_unpaid(self):
+        """Not yet paid, or paid but not yet verified: nothing has been taken from stock."""
+        return self.status in UNPAID
 
 
 class OrderLine(models.Model):

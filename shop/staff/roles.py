@@ -1,5 +1,7 @@
 """The staff roles of seed 000 and what each may do. Applied by data migrations."""
 
+from django.contrib.auth.management import create_permissions
+
 ADMIN = "Admin"
 CS_LAYER_1 = "CS Layer 1"
 CS_LAYER_2 = "CS Layer 2"
@@ -39,8 +41,6 @@ ADMIN_COLLECTION_PERMISSIONS = [
 
 def sync_roles(apps):
     """Create the groups and give each its permissions; safe to run again."""
-    from django.contrib.auth.management import create_permissions
-
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)

@@ -93,8 +93,8 @@ WITH batch AS (
 ), cancelled AS (
     UPDATE shop_order o
     SET status = %(cancelled)s, cancelled_at = %(at)s, cancel_reason = %(reason)s, updated_at = %(at)s,
-        needs_attention = o.needs_attention OR b.status = %(waiting_verification)s,
-        attention_note = CASE WHEN b.status = %(waiting_verification)s AND NOT b.needs_attention
+        needs_attention = o.needs_attention OR b.status = %(unverified)s,
+        attention_note = CASE WHEN b.status = %(unverified)s AND NOT b.needs_attention
                               THEN %(refund_note)s ELSE o.attention_note END
     FROM batch b
     WHERE o.id = b.id
@@ -110,7 +110,7 @@ def _expire_batch_in_one_statement(now, legacy_cutoff, after_pk, batch_size, rea
             EXPIRE_BATCH_SQL,
             {
                 "expiring": [status.value for status in EXPIRES.sources],
-                "waiting_verification": OrderStatus.WAITING_VERIFICATION.value,
+                "unverified": OrderStatus.WAITING_VERIFICATION.value,
                 "cancelled": EXPIRES.target.value,
                 "kind": Notification.Kind.CANCELLED.value,
                 "after": after_pk,
