@@ -25,11 +25,13 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button
 
-from shop.imports import jobs as product_import
 from shop.catalog.filters import ProductFilterSet
 from shop.catalog.models import Category, Product
+from shop.imports import jobs as product_import
+from shop.imports.columns import COLUMNS
 from shop.imports.models import ProductImport
-from shop.imports.resource import COLUMNS, ProductResource
+from shop.imports.progress import read_progress
+from shop.imports.resource import ProductResource
 from shop.imports.spreadsheets import CONTENT_TYPES, CSV, SpreadsheetError, write_csv, write_xlsx
 
 IMPORT_PERMISSION = "shop.import_products"
@@ -130,7 +132,7 @@ class ImportDetailView(ImportPage):
         job = self.job
         context["job"] = job
         if job.is_running:
-            done = product_import.read_progress(job)
+            done = read_progress(job)
             total = max(job.total_rows, done, 1)
             context.update(progress_done=done, progress_total=total, progress_percent=min(100, 100 * done // total))
             return context

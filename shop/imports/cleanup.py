@@ -12,9 +12,9 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shop.imports.models import ProductImport
-from shop.imports.jobs import remove_progress
 from shop.core.storage import private_storage
+from shop.imports.models import ProductImport
+from shop.imports.progress import remove_progress
 
 RUNNING = [
     ProductImport.Status.CHECK_QUEUED,

@@ -26,10 +26,12 @@ from django.utils.translation import gettext_lazy
 from django_q.tasks import async_task
 
 from shop.catalog.models import Product
-from shop.imports.models import ProductImport
-from shop.imports.resource import COLUMNS, HEADER_ALIASES, REQUIRED_COLUMNS, ROW_NUMBER, ProductResource, normalise_header
-from shop.imports.spreadsheets import SpreadsheetError, count_rows, open_sheet
 from shop.core.storage import private_storage
+from shop.imports.columns import COLUMNS, HEADER_ALIASES, REQUIRED_COLUMNS, ROW_NUMBER, normalise_header
+from shop.imports.models import ProductImport
+from shop.imports.progress import progress_path, write_progress
+from shop.imports.resource import ProductResource
+from shop.imports.spreadsheets import SpreadsheetError, count_rows, open_sheet
 
 logger = logging.getLogger(__name__)
 
@@ -321,7 +323,7 @@ def _finish(job, status, *, outcome=None, message=""):
         fields += ["total_rows", "new_rows", "updated_rows", "unchanged_rows", "error_rows", "stock_movements"]
     job.save(update_fields=fields)
     try:
-        os.remove(_progress_path(job))
+        os.remove(progress_path(job))
     except OSError:
         pass
     return job
@@ -358,38 +360,6 @@ def refresh_search_index(job, *, after_pk=0, seconds=None):
         if deadline is not None and time.monotonic() > deadline:
             return after_pk
     return None
-
-
-# -- progress, visible while the import's transaction is still open -------------------------
-
-
-def _progress_path(job):
-    return os.path.join(private_storage.location, "imports", "products", f"{job.pk}-progress.json")
-
-
-def write_progress(job, rows_done):
-    # A file, not the database: the import's own transaction would hide a progress column
-    # from the page until the very end.
-    path = _progress_path(job)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path + ".tmp", "w") as handle:
-        json.dump({"done": rows_done}, handle)
-    os.replace(path + ".tmp", path)
-
-
-def remove_progress(job):
-    try:
-        os.remove(_progress_path(job))
-    except FileNotFoundError:
-        pass
-
-
-def read_progress(job):
-    try:
-        with open(_progress_path(job)) as handle:
-            return json.load(handle).get("done", 0)
-    except (OSError, ValueError):
-        return 0
 
 
 # -- the report ----------------------------------------------------------------------------
