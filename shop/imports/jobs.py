@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_q.tasks import async_task
+from wagtail.search.backends import get_search_backends_with_name
 
 from shop.catalog.models import Product
 from shop.core.storage import private_storage
@@ -344,8 +345,6 @@ def refresh_search_index(job, *, after_pk=0, seconds=None):
     With `seconds`, stops after that long and returns the last product id done (None when all
     are done), so a background task can hand the rest to its next run and stay short.
     """
-    from wagtail.search.backends import get_search_backends_with_name
-
     deadline = None if seconds is None else time.monotonic() + seconds
     products = Product.get_indexed_objects().filter(updated_at__gte=job.started_at, pk__gt=after_pk).order_by("pk")
     backends = list(get_search_backends_with_name(with_auto_update=True))

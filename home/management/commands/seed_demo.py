@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.text import slugify
 from wagtail.images.models import Image
 from wagtail.models import Page, Site
 
@@ -14,9 +15,9 @@ from home.demo import catalog as demo_catalog
 from home.demo import pages as demo_pages
 from home.demo.images import draw_picture
 from home.models import CatalogPage, HomePage, NavigationSettings, StandardPage, StoreSettings
-from shop.staff import roles
 from shop.models import Category, PaymentSettings, Product, ProductImage, ShippingRate
 from shop.services.stock import set_opening_stock
+from shop.staff import roles
 
 # The four accounts of seed 000. Demo passwords only: change them before going live.
 DEMO_ACCOUNTS = [
@@ -217,6 +218,4 @@ def _image(title, data):
 
 
 def _slugify(name):
-    from django.utils.text import slugify
-
     return slugify(name)[:200]
