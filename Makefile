@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test migrate demo bench clean
+.PHONY: install run test lint migrate demo bench clean
 
 install: $(VENV)/.installed
 
@@ -30,6 +30,11 @@ run: demo
 
 test: install
 	$(PY) scripts/run_tests.py $(ARGS)
+
+# ruff's rules and format (pyproject.toml); CI runs this before the tests.
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 bench: install
 	$(PY) bench/run_all.py
