@@ -40,6 +40,7 @@ import sys
 import threading
 import time
 from collections import Counter, defaultdict
+from contextlib import suppress
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -82,7 +83,7 @@ def make_products(count, stocks, tag):
         Product(sku=f"CONF-{tag}-{n}", name=f"Produk {tag}-{n}", slug=f"conf-{tag}-{n}".lower(), price=10_000 + n)
         for n in range(count)
     )
-    for product, stock in zip(products, stocks):
+    for product, stock in zip(products, stocks, strict=True):
         if stock:
             set_opening_stock(product, stock)
     return [product.pk for product in products]
@@ -125,7 +126,7 @@ def make_waiting_orders(plans, product_ids, tag):
             order=order, product_id=product_ids[index], sku=f"CONF-{index}", name=f"Produk {index}",
             unit_price=10_000, quantity=quantity, weight_grams=250,
         )
-        for order, plan in zip(orders, plans)
+        for order, plan in zip(orders, plans, strict=True)
         for index, quantity in sorted(plan, key=lambda line: product_ids[line[0]])
     )
     PaymentProof.objects.bulk_create(
@@ -155,7 +156,7 @@ def prepare_round(round_no, tag, args):
     warm_pks = make_waiting_orders([[(0, 1)]] * args.workers, warm_product, f"{tag}W")
     return {
         "product_ids": product_ids,
-        "initial": dict(zip(product_ids, stocks)),
+        "initial": dict(zip(product_ids, stocks, strict=True)),
         "order_pks": order_pks,
         "warm_pks": warm_pks,
         "demand_units": sum(demand.values()),
@@ -463,10 +464,8 @@ def one_confirmation_cost(function, tag, actor, samples=30):
         queries = [query["sql"] for query in captured.captured_queries]
         started = time.perf_counter()
         for pk in pks[1:]:
-            try:
+            with suppress(InsufficientStock):
                 confirm_payment(pk, actor)
-            except InsufficientStock:
-                pass
         cost[label] = (len(queries), (time.perf_counter() - started) / (len(pks) - 1) * 1000, queries)
     with CaptureQueriesContext(connection) as captured:
         confirm_payment(three_pk, actor)

@@ -65,7 +65,7 @@ def make_waiting_orders(product_ids):
     )
     OrderLine.objects.bulk_create(
         OrderLine(order=order, product_id=product_id, sku="BENCH", name="Produk", unit_price=10_000, quantity=1)
-        for order, product_id in zip(orders, product_ids)
+        for order, product_id in zip(orders, product_ids, strict=True)
     )
     return [order.pk for order in orders]
 

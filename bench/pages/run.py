@@ -200,7 +200,7 @@ def free_port():
 
 def start_gunicorn(env, port, workers):
     WORKDIR.mkdir(parents=True, exist_ok=True)
-    log = open(WORKDIR / "gunicorn.log", "w")
+    log = open(WORKDIR / "gunicorn.log", "w")  # noqa: SIM115  (gunicorn writes to it until stopped)
     command = [
         str(Path(PYTHON).parent / "gunicorn"),
         "bench.pages.wsgi:application",
@@ -401,7 +401,7 @@ def profile_pages(paths):
 
 def report(pages, measured, args, url, load_before):
     tool = measured[0][1][TRIVIAL_PATH]["tool"]
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         f"Storefront pages under gunicorn (bench/pages/run.py), {now}",
         f"PostgreSQL database {database_name(url)}, demo catalog (seed_demo, {CATALOG_PAGE_NOTE}); DEBUG off; "

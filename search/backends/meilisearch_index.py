@@ -24,7 +24,7 @@ _configured_indexes = set()
 def timestamp(value):
     """A date or datetime as Unix seconds, the form dates are stored and filtered in."""
     if not isinstance(value, datetime.datetime):
-        value = datetime.datetime.combine(value, datetime.time(), tzinfo=datetime.timezone.utc)
+        value = datetime.datetime.combine(value, datetime.time(), tzinfo=datetime.UTC)
     return int(value.timestamp())
 
 

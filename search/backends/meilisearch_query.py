@@ -70,10 +70,7 @@ class MeilisearchQueryCompiler(BaseSearchQueryCompiler):
 
     def _connect_filters(self, filters, connector, negated):
         if connector == "AND":
-            if any(f is MATCH_NOTHING for f in filters):
-                expression = MATCH_NOTHING
-            else:
-                expression = self._join(filters, "AND")
+            expression = MATCH_NOTHING if any(f is MATCH_NOTHING for f in filters) else self._join(filters, "AND")
         else:
             kept = [f for f in filters if f is not MATCH_NOTHING]
             expression = self._join(kept, "OR") if kept else (MATCH_NOTHING if filters else "")

@@ -30,3 +30,6 @@ class CartItem(models.Model):
             models.UniqueConstraint(fields=["cart", "product"], name="cartitem_one_row_per_product"),
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="cartitem_quantity_positive"),
         ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product}"

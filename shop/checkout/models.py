@@ -32,3 +32,6 @@ class DailyOrderCounter(models.Model):
 
     day = models.DateField(primary_key=True)
     last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.day}: {self.last_number}"

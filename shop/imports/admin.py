@@ -282,7 +282,7 @@ def _xlsx_response(filename, headers, rows, *, notes=None, widths=COLUMN_WIDTHS,
 
 def _file_response(filename, content_type, write):
     # Spooled to disk past a few MB, so a 100,000-product export does not sit in memory.
-    out = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)
+    out = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115  (FileResponse closes it)
     write(out)
     out.seek(0)
     return FileResponse(out, as_attachment=True, filename=filename, content_type=content_type)

@@ -8,7 +8,6 @@ goes to a file, and SKUs seen are kept on disk: memory stays flat however long t
 
 import json
 import logging
-import os
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from shop.catalog.models import Product
 from shop.core.storage import private_storage
 from shop.imports.columns import COLUMNS, HEADER_ALIASES, REQUIRED_COLUMNS, ROW_NUMBER, normalise_header
 from shop.imports.models import ProductImport
-from shop.imports.progress import progress_path, write_progress
+from shop.imports.progress import remove_progress, write_progress
 from shop.imports.resource import ProductResource
 from shop.imports.spreadsheets import SpreadsheetError, count_rows, open_sheet
 
@@ -151,7 +150,7 @@ def process(file, filename, *, save, actor=None, create_categories=False, note="
 def _summarise(result, resource, chunk, dataset, outcome, report):
     name_at = dataset.headers.index("name") if "name" in dataset.headers else None
     sku_at = dataset.headers.index("sku")
-    for index, (row_result, (number, _cells)) in enumerate(zip(result.rows, chunk), 1):
+    for index, (row_result, (number, _cells)) in enumerate(zip(result.rows, chunk, strict=False), 1):
         values = dataset[index - 1]
         line = {"row": number, "sku": _text(values[sku_at]), "name": _text(values[name_at]) if name_at is not None else ""}
         if row_result.validation_error is not None or row_result.errors:
@@ -323,10 +322,7 @@ def _finish(job, status, *, outcome=None, message=""):
         job.stock_movements = outcome.stock_movements if status == ProductImport.Status.DONE else 0
         fields += ["total_rows", "new_rows", "updated_rows", "unchanged_rows", "error_rows", "stock_movements"]
     job.save(update_fields=fields)
-    try:
-        os.remove(progress_path(job))
-    except OSError:
-        pass
+    remove_progress(job)
     return job
 
 

@@ -5,6 +5,7 @@ are cleared.
 
 import json
 import os
+from contextlib import suppress
 
 from shop.core.storage import private_storage
 
@@ -24,10 +25,9 @@ def write_progress(job, rows_done):
 
 
 def remove_progress(job):
-    try:
+    # Gone already, or not removable: either way the page stops reading it once the job is finished.
+    with suppress(OSError):
         os.remove(progress_path(job))
-    except FileNotFoundError:
-        pass
 
 
 def read_progress(job):

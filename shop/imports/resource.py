@@ -215,7 +215,7 @@ class ProductResource(resources.ModelResource):
         if before is None:
             return list(self.COMPARED)
         after = tuple(getattr(instance, a) for a in self.COMPARED.values())
-        return [column for column, old, new in zip(self.COMPARED, before, after) if old != new]
+        return [column for column, old, new in zip(self.COMPARED, before, after, strict=True) if old != new]
 
     def before_save_instance(self, instance, row, **kwargs):
         if instance.pk is None:

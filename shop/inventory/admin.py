@@ -21,11 +21,11 @@ from wagtail.admin.ui.tables import Column, DateColumn, UserColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from shop.orders.desks.queues import all_orders_desk
 from shop.catalog.models import Product
 from shop.inventory.models import StockMovement
-from shop.orders.errors import OrderError, StockChanged
 from shop.inventory.services import adjust_stock
+from shop.orders.desks.queues import all_orders_desk
+from shop.orders.errors import OrderError, StockChanged
 
 ADJUST_PERMISSION = "shop.adjust_stock"
 HISTORY_PERMISSION = "shop.view_product"

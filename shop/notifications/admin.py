@@ -23,8 +23,8 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
 from shop.notifications import outbox as notifications
-from shop.staff.viewsets import ReadOnlyViewSetMixin
 from shop.notifications.models import Notification
+from shop.staff.viewsets import ReadOnlyViewSetMixin
 
 RETRY_PERMISSION = "shop.change_notification"
 

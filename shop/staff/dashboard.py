@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from wagtail.admin.ui.components import Component
 
+from shop.catalog.models import Product
 from shop.orders.desks.base import shipping_overdue_after, verification_overdue_after
 from shop.orders.desks.queues import all_orders_desk, fulfilment_queue, payment_verification_queue
-from shop.catalog.models import Product
 from shop.orders.models import Order
 from shop.orders.status import OrderStatus
 from shop.payments.models import PaymentProof

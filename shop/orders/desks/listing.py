@@ -20,7 +20,6 @@ from shop.payments.models import PaymentProof
 
 from .base import OrderDeskMixin
 
-
 # --- Columns ------------------------------------------------------------------------------------
 
 

@@ -101,7 +101,7 @@ def _confirm_in_database(order, actor, *, note=""):
     if outcome == MISSING:
         raise Order.DoesNotExist("Order matching query does not exist.")
     # from_db takes values in the model's field order; the table's column order is the migrations'.
-    row = dict(zip(columns, values))
+    row = dict(zip(columns, values, strict=True))
     locked = Order.from_db(connection.alias, _ORDER_ATTNAMES, [row[column] for column in _ORDER_COLUMNS])
     refreshed(order, locked)
     if outcome == INVALID:
