@@ -1,9 +1,9 @@
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
 from shop.staff import roles
-from tests import factories
+from tests import factories, helpers
+
+PASSWORD = "rahasia-123"  # every account below signs in with it
 
 
 @pytest.fixture(autouse=True)
@@ -36,43 +36,66 @@ def product(db, category):
     return factories.product(category=category, stock=10)
 
 
-def _user_in(group_name, email):
-    user = get_user_model().objects.create_user(username=email, email=email, password="rahasia-123")
-    if group_name:
-        user.groups.add(Group.objects.get(name=group_name))
-    return user
+@pytest.fixture
+def fast_passwords(settings):
+    """Quick users (the default hasher is slow on purpose): a module asks for it with
+    `pytestmark = [..., pytest.mark.usefixtures("fast_passwords")]`, for every one of its tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def sync_tasks(monkeypatch):
+    """django-q2's sync mode: async_task runs the task at once, in this process."""
+    from django_q.conf import Conf
+
+    # django-q2 reads Q_CLUSTER["sync"] once, at import, into Conf.SYNC.
+    monkeypatch.setattr(Conf, "SYNC", True)
 
 
 @pytest.fixture
 def importer(client, admin_user):
     """A client signed in as the owner, who may import products."""
-    client.force_login(admin_user)
-    return client
+    return helpers.signed_in(admin_user, client)
 
 
 @pytest.fixture
 def buyer(db):
-    return _user_in(None, "pembeli@example.com")
+    return helpers.user("pembeli@example.com", password=PASSWORD)
 
 
 @pytest.fixture
 def other_buyer(db):
-    return _user_in(None, "pembeli2@example.com")
+    return helpers.user("pembeli2@example.com", password=PASSWORD)
 
 
 @pytest.fixture
 def admin_user(db):
-    return _user_in(roles.ADMIN, "admin@example.com")
+    return helpers.user("admin@example.com", roles.ADMIN, password=PASSWORD)
 
 
 @pytest.fixture
 def cs1_user(db):
-    return _user_in(roles.CS_LAYER_1, "cs1@example.com")
+    return helpers.user("cs1@example.com", roles.CS_LAYER_1, password=PASSWORD)
 
 
 @pytest.fixture
 def cs2_user(db):
-    return _user_in(roles.CS_LAYER_2, "cs2@example.com")
+    return helpers.user("cs2@example.com", roles.CS_LAYER_2, password=PASSWORD)
+
+
+# --- Pesanan Saya (tests/orders/test_buyer_pages.py, tests/payments/test_proofs.py) -------------
+
+
+@pytest.fixture
+def order(buyer, product):
+    """The buyer's order of 2 `product`, not paid yet."""
+    return factories.order(buyer, (product, 2))
+
+
+@pytest.fixture
+def signed_in(client, buyer):
+    """The test client, signed in as the buyer."""
+    return helpers.signed_in(buyer, client)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -8,6 +8,7 @@ from django.urls import reverse
 from shop.models import Address, Cart, CartItem, Order, OrderStatus, PaymentSettings, StockMovement
 from shop.services.stock import adjust_stock
 from tests import factories
+from tests.helpers import order_url, said, signed_in, upload_proof
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +26,6 @@ NEW_ADDRESS = {
 }
 
 
-def said(response, text):
-    """Whether the page the buyer ended on told them `text` (messages pile up until a page shows them)."""
-    return any(text in str(message) for message in response.context["messages"])
-
-
 @pytest.fixture
 def rate(db):
     return factories.shipping_rate(courier="JNE", service="REG", cost=9_000)
@@ -38,7 +34,7 @@ def rate(db):
 @pytest.fixture
 def shopper(client, buyer, product):
     """A signed-in buyer with 2 of `product` (Rp price, 250 g each) in the cart."""
-    client.force_login(buyer)
+    client = signed_in(buyer, client)
     client.post(reverse("shop:cart_add"), {"product": product.pk, "quantity": 2})
     return client
 
@@ -180,7 +176,7 @@ def test_placing_the_order_makes_a_pending_order_and_empties_the_cart(shopper, b
     response = review_and_place(shopper)
 
     order = Order.objects.get()
-    assert response.redirect_chain[-1][0] == reverse("shop:order_detail", kwargs={"number": order.number})
+    assert response.redirect_chain[-1][0] == order_url("order_detail", order)
     assert re.fullmatch(r"TK-\d{8}-\d{4}", order.number)
     assert order.user == buyer and order.status == OrderStatus.PENDING_PAYMENT
     assert order.email == buyer.email and order.phone == "+6281234567890"
@@ -282,12 +278,9 @@ def test_a_snapshot_with_lower_prices_forged_by_hand_is_refused(shopper, product
 
 
 def test_another_buyers_snapshot_cannot_be_used(shopper, client, other_buyer, product, rate, django_user_model):
-    from django.test import Client
-
     choose(shopper, rate)
     review = shopper.get(REVIEW)
-    thief = Client()
-    thief.force_login(other_buyer)
+    thief = signed_in(other_buyer)
     thief.post(reverse("shop:cart_add"), {"product": product.pk, "quantity": 2})
     choose(thief, rate)
 
@@ -340,11 +333,7 @@ def test_the_whole_way_from_cart_to_uploaded_proof(client, buyer, product, rate)
     order = Order.objects.get()
     assert "Rekening tujuan" in response.content.decode()
 
-    response = client.post(
-        reverse("shop:payment_proof_upload", kwargs={"number": order.number}),
-        {"file": factories.proof_file("png")},
-        follow=True,
-    )
+    response = upload_proof(client, order, factories.proof_file("png"))
 
     order.refresh_from_db()
     assert order.status == OrderStatus.WAITING_VERIFICATION

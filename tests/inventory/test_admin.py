@@ -1,21 +1,12 @@
 """Adjusting stock by hand and reading a product's stock history in the Wagtail admin."""
 
 import pytest
-from django.db.models import Sum
-from django.test import Client
 from django.urls import reverse
 
 from shop.models import Product, StockMovement
-from tests.desks import desk_url, fast_passwords  # noqa: F401  (fast_passwords is autouse)
-from tests.desks import processed_order, snapshot
+from tests.helpers import desk_url, ledger_total, processed_order, signed_in, snapshot
 
-pytestmark = pytest.mark.django_db
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
 
 def adjust_url(product):
@@ -24,10 +15,6 @@ def adjust_url(product):
 
 def history_url(product):
     return reverse("shop_stock:history", args=[product.pk])
-
-
-def ledger_total(product):
-    return StockMovement.objects.filter(product=product).aggregate(total=Sum("delta"))["total"]
 
 
 def test_the_form_shows_current_stock_and_the_manual_reasons(admin_user, product):

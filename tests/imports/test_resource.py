@@ -1,19 +1,16 @@
 """ProductResource and the import pass: new and updated products, stock through the ledger,
 round trip, all or nothing, categories."""
 
-import io
-
-import openpyxl
 import pytest
-from django.db.models import Sum
 
 from shop.imports import jobs as product_import
-from shop.models import Category, Product, ProductImport, StockMovement
 from shop.imports.resource import ProductResource
+from shop.models import Category, Product, ProductImport, StockMovement
 from shop.orders.errors import OrderError
 from shop.services.stock import import_stock_levels
 from tests import factories
 from tests.factories import import_row, product_sheet
+from tests.helpers import IMPORT_URL, assert_ledger_balances, sheet_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -21,12 +18,6 @@ pytestmark = pytest.mark.django_db
 def report(job, status=None):
     rows, _count = product_import.report_rows(job, status=status, limit=10_000)
     return {row["row"]: row for row in rows}
-
-
-def assert_ledger_balances():
-    for product in Product.objects.all():
-        total = product.stock_movements.aggregate(total=Sum("delta"))["total"] or 0
-        assert product.stock == total, product.sku
 
 
 def test_new_products_with_stock_enter_through_the_ledger(admin_user, category):
@@ -207,9 +198,7 @@ def test_import_stock_levels_keeps_stock_equal_to_the_ledger(admin_user):
 
 
 def test_the_template_example_row_imports(admin_client, category):
-    response = admin_client.get("/admin/impor-produk/templat/")
-    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    rows = [list(r) for r in workbook["Produk"].iter_rows(values_only=True)]
+    rows = sheet_rows(admin_client.get(f"{IMPORT_URL}templat/"))
     assert rows[0] == factories.IMPORT_HEADERS
     job = factories.product_import(product_sheet(rows[1:]), None)
     assert (job.new_rows, job.error_rows) == (1, 0), report(job)

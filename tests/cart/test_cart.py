@@ -3,9 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from shop.models import Cart, CartItem
 from shop.cart.services import SESSION_CART_TOKEN
+from shop.models import Cart, CartItem
 from tests import factories
+from tests.helpers import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -13,10 +14,6 @@ CART = reverse("shop:cart")
 ADD = reverse("shop:cart_add")
 UPDATE = reverse("shop:cart_update")
 REMOVE = reverse("shop:cart_remove")
-
-
-def messages_in(response):
-    return [str(message) for message in response.context["messages"]]
 
 
 def quantities():
@@ -31,7 +28,7 @@ def test_a_visitor_adds_to_the_cart_without_an_account(client, product):
     cart = Cart.objects.get()
     assert cart.user is None and cart.session_key == client.session[SESSION_CART_TOKEN]
     assert product.name in response.content.decode()
-    assert any("2 di keranjang" in m for m in messages_in(response))
+    assert any("2 di keranjang" in m for m in messages_of(response))
 
 
 def test_adding_again_adds_up_and_a_quick_add_means_one(client, product):
@@ -45,11 +42,11 @@ def test_a_quantity_above_stock_is_capped_with_a_clear_message(client, product):
     response = client.post(ADD, {"product": product.pk, "quantity": 25}, follow=True)
 
     assert quantities() == {product.pk: 10}
-    assert any("tinggal 10" in m for m in messages_in(response))
+    assert any("tinggal 10" in m for m in messages_of(response))
 
     response = client.post(ADD, {"product": product.pk, "quantity": 1}, follow=True)
     assert quantities() == {product.pk: 10}
-    assert any("tinggal 10" in m for m in messages_in(response))
+    assert any("tinggal 10" in m for m in messages_of(response))
 
 
 @pytest.mark.parametrize("quantity", ["-1", "0", "abc", "1.5", "1e3", "99999999999999999999"])
@@ -58,7 +55,7 @@ def test_forged_quantities_on_add_change_nothing(client, product, quantity):
     response = client.post(ADD, {"product": product.pk, "quantity": quantity}, follow=True)
 
     assert quantities() == {product.pk: 1}
-    assert any("Jumlah" in m for m in messages_in(response))
+    assert any("Jumlah" in m for m in messages_of(response))
 
 
 @pytest.mark.parametrize("fields", [{}, {"product": "abc"}, {"product": "-4"}, {"product": "999999"}])
@@ -66,7 +63,7 @@ def test_a_forged_or_unknown_product_is_refused(client, fields):
     response = client.post(ADD, {**fields, "quantity": 1}, follow=True)
 
     assert not CartItem.objects.exists()
-    assert messages_in(response)
+    assert messages_of(response)
 
 
 def test_an_inactive_or_sold_out_product_cannot_be_added(client, category):
@@ -74,9 +71,9 @@ def test_an_inactive_or_sold_out_product_cannot_be_added(client, category):
     sold_out = factories.product(stock=0, category=category)
 
     response = client.post(ADD, {"product": hidden.pk, "quantity": 1}, follow=True)
-    assert "tidak tersedia" in messages_in(response)[0]
+    assert "tidak tersedia" in messages_of(response)[0]
     response = client.post(ADD, {"product": sold_out.pk, "quantity": 1}, follow=True)
-    assert "habis" in messages_in(response)[0]
+    assert "habis" in messages_of(response)[0]
     assert not CartItem.objects.exists()
 
 
@@ -94,7 +91,7 @@ def test_change_sets_the_quantity_capped_at_stock_and_zero_removes(client, produ
 
     response = client.post(UPDATE, {"product": product.pk, "quantity": 50}, follow=True)
     assert quantities() == {product.pk: 10}
-    assert any("tinggal 10" in m for m in messages_in(response))
+    assert any("tinggal 10" in m for m in messages_of(response))
 
     client.post(UPDATE, {"product": product.pk, "quantity": 0})
     assert quantities() == {}
@@ -106,7 +103,7 @@ def test_a_forged_change_changes_nothing(client, product, quantity):
     response = client.post(UPDATE, {"product": product.pk, "quantity": quantity}, follow=True)
 
     assert quantities() == {product.pk: 2}
-    assert messages_in(response)
+    assert messages_of(response)
 
 
 def test_remove_takes_the_line_out(client, product, category):
@@ -117,7 +114,7 @@ def test_remove_takes_the_line_out(client, product, category):
     response = client.post(REMOVE, {"product": product.pk}, follow=True)
 
     assert quantities() == {other.pk: 1}
-    assert any("dihapus" in m for m in messages_in(response))
+    assert any("dihapus" in m for m in messages_of(response))
 
 
 def test_changing_a_product_that_is_not_in_ones_own_cart_is_refused(client, product, category):
@@ -128,13 +125,13 @@ def test_changing_a_product_that_is_not_in_ones_own_cart_is_refused(client, prod
 
     for url, data in ((UPDATE, {"product": stranger.pk, "quantity": 3}), (REMOVE, {"product": stranger.pk})):
         response = client.post(url, data, follow=True)
-        assert "tidak ada di keranjang" in messages_in(response)[-1]
+        assert "tidak ada di keranjang" in messages_of(response)[-1]
     assert CartItem.objects.get(product=stranger).quantity == 1
 
 
 def test_changing_an_empty_cart_says_so(client, product):
     response = client.post(UPDATE, {"product": product.pk, "quantity": 1}, follow=True)
-    assert "kosong" in messages_in(response)[0]
+    assert "kosong" in messages_of(response)[0]
     assert not Cart.objects.exists()
 
 
@@ -225,7 +222,7 @@ def test_the_visitors_cart_merges_into_the_account_at_login(client, buyer, produ
     assert response.context["user"] == buyer
     assert Cart.objects.get() == account_cart  # the visitor's cart is gone
     assert {i.product_id: i.quantity for i in account_cart.items.all()} == {product.pk: 7, other.pk: 2}
-    assert any("tinggal 2" in m for m in messages_in(response))
+    assert any("tinggal 2" in m for m in messages_of(response))
     assert SESSION_CART_TOKEN not in client.session
 
 

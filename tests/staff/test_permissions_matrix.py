@@ -12,18 +12,18 @@ from django.test import Client
 from django.urls import reverse
 
 from shop.models import OrderStatus, Product
-from tests.desks import (
+from tests.helpers import (
     desk_url,
-    fast_passwords,  # noqa: F401  (autouse)
     is_refused,
     pending_order,
     processed_order,
     shipped_order,
+    signed_in,
     snapshot,
     waiting_order,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
 ROLES = ["anonymous", "buyer", "cs1", "cs2", "admin"]
 CS1, CS2, ADMIN = "cs1", "cs2", "admin"
@@ -31,12 +31,6 @@ CS1, CS2, ADMIN = "cs1", "cs2", "admin"
 
 @pytest.fixture
 def clients(buyer, cs1_user, cs2_user, admin_user):
-    def signed_in(user):
-        client = Client()
-        if user is not None:
-            client.force_login(user)
-        return client
-
     return {
         "anonymous": signed_in(None),
         "buyer": signed_in(buyer),
@@ -165,8 +159,7 @@ def test_stock_adjustment(clients, product):
 
 def test_state_changes_need_the_csrf_token(buyer, product, cs1_user):
     order = waiting_order(buyer, (product, 1))
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(cs1_user)
+    client = signed_in(cs1_user, Client(enforce_csrf_checks=True))
     url = desk_url("verification", "confirm", order.pk)
     before = snapshot(order)
 
@@ -183,8 +176,7 @@ def test_state_changes_need_the_csrf_token(buyer, product, cs1_user):
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 def test_actions_answer_only_get_and_post(method, buyer, product, cs1_user):
     order = waiting_order(buyer, (product, 1))
-    client = Client()
-    client.force_login(cs1_user)
+    client = signed_in(cs1_user)
     before = snapshot(order)
 
     response = getattr(client, method)(desk_url("verification", "confirm", order.pk))
@@ -205,9 +197,7 @@ def test_no_desk_adds_edits_or_deletes_orders(admin_user, buyer, product):
 
 
 def test_buyers_never_reach_the_admin(buyer):
-    client = Client()
-    client.force_login(buyer)
-    response = client.get("/admin/")
+    response = signed_in(buyer).get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
@@ -247,9 +237,7 @@ def test_order_and_product_permissions_are_editable_in_the_groups_screen(admin_u
         "shop.adjust_stock",
         "shop.import_products",
     } <= registered
-    client = Client()
-    client.force_login(admin_user)
-    group_page = client.get(reverse("wagtailusers_groups:add"))
+    group_page = signed_in(admin_user).get(reverse("wagtailusers_groups:add"))
     assert group_page.status_code == 200
     html = group_page.content.decode()
     # Wagtail drops the model's name from a permission's label: "Dapat mengirim pesanan" shows as "Dapat mengirim".

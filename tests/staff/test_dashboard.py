@@ -4,22 +4,18 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from shop.models import Order, PaymentProof
 from shop.services.stock import adjust_stock
 from tests import factories
-from tests.desks import fast_passwords  # noqa: F401  (autouse)
-from tests.desks import desk_url, processed_order, waiting_order
+from tests.helpers import desk_url, processed_order, signed_in, waiting_order
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
 
 def tiles(user):
-    client = Client()
-    client.force_login(user)
-    html = client.get("/admin/").content.decode()
+    html = signed_in(user).get("/admin/").content.decode()
     if "data-shop-dashboard" not in html:
         return {}
     panel = html[html.index("data-shop-dashboard"):]
@@ -60,9 +56,7 @@ def test_admin_sees_every_count_and_the_products_running_low(busy_shop, admin_us
     assert shown["Stok menipis"][0] == 1 and "stock_state=low" in shown["Stok menipis"][1]
     assert shown["Stok habis"][0] == 1
 
-    client = Client()
-    client.force_login(admin_user)
-    html = client.get("/admin/").content.decode()
+    html = signed_in(admin_user).get("/admin/").content.decode()
     assert "Teh Tarik" in html and "Kopi Gayo" not in html.split("data-shop-dashboard")[1].split("</section>")[0]
 
 

@@ -12,8 +12,6 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -26,10 +24,10 @@ from shop.services.orders import (
     confirm_payment,
     expire_unpaid_orders,
     place_order,
-    submit_payment_proof,
 )
 from shop.staff import roles
 from tests import factories
+from tests.helpers import assert_ledger_balances, stock_of, user, waiting_order
 
 pytestmark = [
     pytest.mark.concurrency,
@@ -126,20 +124,6 @@ def in_thread(call):
     return thread, outcome
 
 
-def assert_ledger_balances():
-    for product in Product.objects.all():
-        moved = product.stock_movements.aggregate(total=Sum("delta"))["total"] or 0
-        assert product.stock == moved, f"{product}: stock {product.stock}, movements {moved}"
-
-
-def stock_of(product):
-    return Product.objects.values_list("stock", flat=True).get(pk=product.pk)
-
-
-def user(email):
-    return get_user_model().objects.create_user(username=email, email=email)
-
-
 @pytest.fixture
 def buyer():
     return user("pembeli@example.com")
@@ -148,17 +132,7 @@ def buyer():
 @pytest.fixture
 def cs_staff():
     """Four agents on both desks, so each may confirm, and cancel an order whether paid or not."""
-    desks = Group.objects.filter(name__in=[roles.CS_LAYER_1, roles.CS_LAYER_2])
-    staff = [user(f"cs{n}@example.com") for n in range(4)]
-    for member in staff:
-        member.groups.add(*desks)
-    return staff
-
-
-def waiting_order(buyer, *lines):
-    order = factories.order(buyer, *lines)
-    submit_payment_proof(order, buyer, factories.proof_file())
-    return order
+    return [user(f"cs{n}@example.com", roles.CS_LAYER_1, roles.CS_LAYER_2) for n in range(4)]
 
 
 # --- confirm_payment -------------------------------------------------------------------------

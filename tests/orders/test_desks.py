@@ -3,39 +3,29 @@
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from shop.models import Order, OrderEvent, OrderStatus, PaymentProof, StockMovement
 from shop.services.orders import cancel_order
 from shop.services.stock import adjust_stock
 from tests import factories
-from tests.desks import (
+from tests.helpers import (
     desk_url,
-    fast_passwords,  # noqa: F401  (autouse)
+    messages_of,
     pending_order,
     processed_order,
     shipped_order,
+    signed_in,
     snapshot,
     waiting_order,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
 
 @pytest.fixture
 def second_product(category):
     return factories.product(category=category, stock=5, name="Teh Melati")
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def messages_of(response):
-    return [str(message) for message in response.context["messages"]] if response.context else []
 
 
 def follow(client, response):

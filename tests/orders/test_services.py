@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
-from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -29,26 +28,12 @@ from shop.services.orders import (
     submit_payment_proof,
 )
 from shop.services.stock import adjust_stock
-from tests import factories
+from tests import factories, helpers
+from tests.helpers import assert_ledger_balances, stock_of, transitions
 
 pytestmark = pytest.mark.django_db
 
 Status = Order.Status
-
-
-def assert_ledger_balances():
-    """For every product, stock == sum of its movements."""
-    for product in Product.objects.all():
-        moved = product.stock_movements.aggregate(total=Sum("delta"))["total"] or 0
-        assert product.stock == moved, product
-
-
-def transitions(order):
-    return list(OrderEvent.objects.filter(order=order).values_list("from_status", "to_status"))
-
-
-def stock_of(product):
-    return Product.objects.values_list("stock", flat=True).get(pk=product.pk)
 
 
 @pytest.fixture
@@ -58,9 +43,7 @@ def second_product(category):
 
 @pytest.fixture
 def waiting_order(buyer, product):
-    order = factories.order(buyer, (product, 2))
-    submit_payment_proof(order, buyer, factories.proof_file())
-    return order
+    return helpers.waiting_order(buyer, (product, 2))
 
 
 # --- place_order -----------------------------------------------------------------------------

@@ -1,18 +1,14 @@
 import pytest
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 
-from shop.models import Product, StockMovement
 from shop.core.money import format_rupiah
+from shop.models import Product, StockMovement
 from shop.orders.errors import InsufficientStock, OrderError
 from shop.services.stock import adjust_stock, move_stock, set_opening_stock
 from tests import factories
+from tests.helpers import ledger_total
 
 pytestmark = pytest.mark.django_db
-
-
-def ledger_sum(product):
-    return StockMovement.objects.filter(product=product).aggregate(total=Sum("delta"))["total"] or 0
 
 
 def test_opening_stock_is_a_movement(category):
@@ -22,7 +18,7 @@ def test_opening_stock_is_a_movement(category):
     assert product.stock == 12
     movement = StockMovement.objects.get(product=product)
     assert (movement.delta, movement.reason) == (12, StockMovement.Reason.OPENING)
-    assert ledger_sum(product) == product.stock
+    assert ledger_total(product) == product.stock
 
 
 def test_stock_cannot_go_negative_in_the_database(product):
@@ -45,7 +41,7 @@ def test_adjustments_keep_stock_equal_to_the_ledger(product, admin_user):
     adjust_stock(product, 5, StockMovement.Reason.RESTOCK, actor=admin_user, note="Kiriman pemasok")
     adjust_stock(product, -3, StockMovement.Reason.DAMAGED, actor=admin_user)
     product.refresh_from_db()
-    assert product.stock == 12 == ledger_sum(product)
+    assert product.stock == 12 == ledger_total(product)
     latest = StockMovement.objects.filter(product=product).first()
     assert latest.actor == admin_user and latest.delta == -3
 

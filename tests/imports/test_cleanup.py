@@ -6,20 +6,21 @@ import pytest
 from django.utils import timezone
 from django_q.models import Schedule
 
+from shop.core.storage import private_storage
 from shop.imports.cleanup import clear_old_import_files
 from shop.models import ProductImport
-from shop.core.storage import private_storage
 from tests.factories import import_row, product_sheet
+from tests.helpers import IMPORT_URL
 
 pytestmark = pytest.mark.django_db
-URL = "/admin/impor-produk/"
 
 
 def uploaded(importer, category, *, confirm):
-    importer.post(URL, {"file": product_sheet([import_row("BARU-1", "Kaos Baru", category.name, 150_000, stock=5)])})
+    sheet = product_sheet([import_row("BARU-1", "Kaos Baru", category.name, 150_000, stock=5)])
+    importer.post(IMPORT_URL, {"file": sheet})
     job = ProductImport.objects.latest("pk")
     if confirm:
-        importer.post(f"{URL}{job.pk}/konfirmasi/")
+        importer.post(f"{IMPORT_URL}{job.pk}/konfirmasi/")
     job.refresh_from_db()
     return job
 
@@ -43,8 +44,8 @@ def test_files_of_old_imports_go_and_their_records_stay(importer, category, sett
     assert not any(private_storage.exists(name) for name in old_files)
     assert (old.file.name, old.report.name) == ("", "")
     assert old.status == ProductImport.Status.DONE and old.new_rows == 1
-    assert importer.get(f"{URL}{old.pk}/").status_code == 200  # the record still opens
-    assert importer.get(f"{URL}{old.pk}/masalah.xlsx").status_code == 404
+    assert importer.get(f"{IMPORT_URL}{old.pk}/").status_code == 200  # the record still opens
+    assert importer.get(f"{IMPORT_URL}{old.pk}/masalah.xlsx").status_code == 404
     recent.refresh_from_db()
     assert recent.file and private_storage.exists(recent.file.name)
 
@@ -57,7 +58,7 @@ def test_an_old_preview_never_confirmed_can_no_longer_be_confirmed(importer, cat
     clear_old_import_files()
     job.refresh_from_db()
     assert job.status == ProductImport.Status.FAILED and "Unggah ulang" in job.message
-    importer.post(f"{URL}{job.pk}/konfirmasi/")
+    importer.post(f"{IMPORT_URL}{job.pk}/konfirmasi/")
     job.refresh_from_db()
     assert job.status == ProductImport.Status.FAILED
 

@@ -2,12 +2,12 @@
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 
 from shop.models import Notification
 from shop.notifications.outbox import MAX_ATTEMPTS, deliver_notifications
 from tests import factories
+from tests.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -15,17 +15,11 @@ INDEX = "shop_notifications:index"
 RETRY = "shop_notifications:retry"
 
 
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def failed_order(buyer, product, settings):
     """An order whose emails were tried MAX_ATTEMPTS times while the mail server was down."""
     order = factories.order(buyer, (product, 1))
-    settings.EMAIL_BACKEND = "tests.test_scheduled_work.BrokenEmailBackend"
+    settings.EMAIL_BACKEND = "tests.helpers.BrokenEmailBackend"
     for _run in range(MAX_ATTEMPTS):
         deliver_notifications()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

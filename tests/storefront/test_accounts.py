@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from shop.models import Address
 from tests import factories
+from tests.helpers import said
 
 pytestmark = pytest.mark.django_db
 
@@ -19,10 +20,6 @@ GOOGLE = {
         "SCOPE": ["profile", "email"],
     }
 }
-
-
-def said(response, text):
-    return any(text in str(message) for message in response.context["messages"])
 
 
 def test_a_buyer_signs_up_with_email_and_password_and_is_signed_in(client):

@@ -10,14 +10,13 @@ from shop.imports import jobs as product_import
 from shop.models import Product, ProductImport, StockMovement
 from tests import factories
 from tests.factories import import_row, product_sheet
+from tests.helpers import IMPORT_URL
 
 pytestmark = pytest.mark.django_db
 
-URL = "/admin/impor-produk/"
-
 
 def upload(client, sheet, **data):
-    return client.post(URL, {"file": sheet, **data})
+    return client.post(IMPORT_URL, {"file": sheet, **data})
 
 
 def form_errors(response):
@@ -194,7 +193,7 @@ def test_numeric_sku_typed_in_excel_is_read_as_text(admin_user):
 def test_bad_rows_make_the_confirm_step_refuse(admin_user, client):
     job = factories.product_import(product_sheet([import_row("A-1"), import_row("A-2", price="x")]), admin_user)
     client.force_login(admin_user)
-    response = client.post(f"{URL}{job.pk}/konfirmasi/")
+    response = client.post(f"{IMPORT_URL}{job.pk}/konfirmasi/")
     assert response.status_code == 302
     job.refresh_from_db()
     assert job.status == ProductImport.Status.CHECKED

@@ -14,10 +14,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from shop.models import Notification, Order, OrderEvent, PaymentProof, StockMovement
+from shop.orders.errors import InsufficientStock, InvalidTransition
 from shop.orders.services import cancelling, expiry, payment
 from shop.services import orders as services
 from shop.services.stock import move_stock
-from shop.orders.errors import InsufficientStock, InvalidTransition
 from tests import factories
 
 pytestmark = [

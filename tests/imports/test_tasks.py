@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_q.conf import Conf
 from django_q.models import Task
 
 from shop.imports import jobs as product_import
@@ -13,28 +12,26 @@ from shop.imports import tasks
 from shop.models import Product, ProductImport, StockMovement
 from tests import factories
 from tests.factories import import_row, product_sheet
+from tests.helpers import IMPORT_URL
 
 pytestmark = pytest.mark.django_db
-URL = "/admin/impor-produk/"
 
 
 @pytest.fixture
-def background(monkeypatch):
+def background(monkeypatch, sync_tasks):
     """Files above three rows go to the task queue, and the queue runs in-process (django-q2 sync)."""
     monkeypatch.setattr(product_import, "FOREGROUND_ROWS", 3)
-    # django-q2 reads Q_CLUSTER["sync"] once, at import, into Conf.SYNC.
-    monkeypatch.setattr(Conf, "SYNC", True)
 
 
 def test_a_large_file_is_checked_and_imported_by_tasks(importer, background, django_capture_on_commit_callbacks):
     rows = [import_row(f"BESAR-{n:03d}", stock=n % 4) for n in range(12)]
     with django_capture_on_commit_callbacks() as queued:
-        response = importer.post(URL, {"file": product_sheet(rows)})
+        response = importer.post(IMPORT_URL, {"file": product_sheet(rows)})
     job = ProductImport.objects.get()
-    assert response["Location"] == f"{URL}{job.pk}/"
+    assert response["Location"] == f"{IMPORT_URL}{job.pk}/"
     assert job.status == ProductImport.Status.CHECK_QUEUED and len(queued) == 1
 
-    page = importer.get(f"{URL}{job.pk}/").content.decode()
+    page = importer.get(f"{IMPORT_URL}{job.pk}/").content.decode()
     assert "Memeriksa berkas" in page and "<progress" in page and 'http-equiv="refresh"' in page
     assert "Konfirmasi" not in page
 
@@ -42,15 +39,15 @@ def test_a_large_file_is_checked_and_imported_by_tasks(importer, background, dja
     job.refresh_from_db()
     assert job.status == ProductImport.Status.CHECKED and job.new_rows == 12
     assert Task.objects.get(func="shop.imports.tasks.check_product_import").success
-    page = importer.get(f"{URL}{job.pk}/").content.decode()
+    page = importer.get(f"{IMPORT_URL}{job.pk}/").content.decode()
     assert "Konfirmasi impor 12 baris" in page and 'http-equiv="refresh"' not in page
     assert not Product.objects.exists()
 
     with django_capture_on_commit_callbacks() as queued:
-        importer.post(f"{URL}{job.pk}/konfirmasi/")
+        importer.post(f"{IMPORT_URL}{job.pk}/konfirmasi/")
     job.refresh_from_db()
     assert job.status == ProductImport.Status.IMPORT_QUEUED
-    assert "Mengimpor" in importer.get(f"{URL}{job.pk}/").content.decode()
+    assert "Mengimpor" in importer.get(f"{IMPORT_URL}{job.pk}/").content.decode()
     assert not Product.objects.exists()
 
     queued[0]()
@@ -59,7 +56,7 @@ def test_a_large_file_is_checked_and_imported_by_tasks(importer, background, dja
     assert Task.objects.get(func="shop.imports.tasks.run_product_import").success
     assert Product.objects.count() == 12
     assert StockMovement.objects.count() == 9 == job.stock_movements
-    page = importer.get(f"{URL}{job.pk}/").content.decode()
+    page = importer.get(f"{IMPORT_URL}{job.pk}/").content.decode()
     assert "Impor selesai" in page and "BESAR-011" in page
 
 
@@ -67,7 +64,7 @@ def test_the_progress_page_shows_how_far_a_running_import_is(importer, admin_use
     job = factories.product_import(product_sheet([import_row("A-1")]), admin_user, checked=False)
     ProductImport.objects.filter(pk=job.pk).update(status=ProductImport.Status.IMPORTING, total_rows=2_000)
     product_import.write_progress(job, 500)
-    page = importer.get(f"{URL}{job.pk}/").content.decode()
+    page = importer.get(f"{IMPORT_URL}{job.pk}/").content.decode()
     assert 'max="2000" value="500"' in page and "500 dari sekitar 2000 baris (25%)" in page
 
 

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from home.models import CatalogPage, HomePage, StandardPage
 from shop.models import Category, Product, StockMovement
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args, env):

@@ -10,8 +10,8 @@ from django.db import connection, connections
 from django_q.brokers import get_broker
 from django_q.models import Schedule
 
-from shop.notifications import outbox as notifications
 from shop.models import Notification, Order
+from shop.notifications import outbox as notifications
 from shop.notifications.outbox import MAX_ATTEMPTS, deliver_notifications
 from shop.services.orders import (
     cancel_order,
@@ -75,7 +75,7 @@ def test_a_queue_that_is_down_loses_no_message(buyer, product, monkeypatch, djan
 def test_a_failed_send_is_tried_again_by_later_runs_then_given_up(buyer, product, settings):
     order = factories.order(buyer, (product, 1))
     Notification.objects.filter(order=order, kind=Kind.OWNER_NEW_ORDER).delete()
-    settings.EMAIL_BACKEND = "tests.test_scheduled_work.BrokenEmailBackend"
+    settings.EMAIL_BACKEND = "tests.helpers.BrokenEmailBackend"
     for _run in range(MAX_ATTEMPTS + 2):
         assert deliver_notifications() == 0
     notification = Notification.objects.get(order=order)

@@ -14,8 +14,8 @@ from django.db import connection, transaction
 from django_q.models import Schedule, Task
 from django_q.tasks import async_task
 
-from shop.models import Notification, Order, OrderEvent
 from shop.core.schedules import SCHEDULES, ensure_schedules
+from shop.models import Notification, Order, OrderEvent
 from shop.services.orders import (
     cancel_order,
     confirm_payment,
@@ -26,17 +26,8 @@ from shop.services.orders import (
 )
 from tests import factories
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 Status = Order.Status
-
-
-@pytest.fixture
-def sync_tasks(monkeypatch):
-    """django-q2's sync mode: async_task runs the task at once, in this process."""
-    from django_q.conf import Conf
-
-    # django-q2 reads Q_CLUSTER["sync"] once, at import, into Conf.SYNC.
-    monkeypatch.setattr(Conf, "SYNC", True)
 
 
 @pytest.mark.django_db
@@ -168,18 +159,10 @@ def test_a_rolled_back_change_sends_nothing(buyer, product, sync_tasks):
 @pytest.mark.django_db
 def test_a_failed_send_does_not_break_the_order(buyer, product, settings, django_capture_on_commit_callbacks):
     # Not in sync mode: the task is only queued; the order is placed whatever the mail server does.
-    settings.EMAIL_BACKEND = "tests.test_scheduled_work.BrokenEmailBackend"
+    settings.EMAIL_BACKEND = "tests.helpers.BrokenEmailBackend"
     with django_capture_on_commit_callbacks(execute=True):
         order = factories.order(buyer, (product, 1))
     assert Order.objects.get(pk=order.pk).status == Status.PENDING_PAYMENT
-
-
-class BrokenEmailBackend:
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def send_messages(self, messages):
-        raise ConnectionRefusedError("SMTP down")
 
 
 @pytest.mark.postgres

@@ -1,7 +1,6 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from wagtail.models import Page
 
 from home.models import HomePage, StandardPage
 from tests import factories
@@ -21,8 +20,9 @@ def shelf(catalog_page, category):
 
 
 def test_home_page_renders_with_every_block(client, shelf):
-    from wagtail.images.models import Image
     from django.core.files.base import ContentFile
+    from wagtail.images.models import Image
+
     from home.demo.images import draw_picture
 
     image = Image.objects.create(title="hero", file=ContentFile(draw_picture("Hero", "#e8562a", size=(320, 120)), name="hero.jpg"))
@@ -109,8 +109,9 @@ def test_catalog_paginates(client, shelf, catalog_page, settings):
 
 def test_catalog_query_count_does_not_grow_with_products(client, catalog_page, category, settings):
     settings.CATALOG_PAGE_SIZE = 50
-    from wagtail.images.models import Image
     from django.core.files.base import ContentFile
+    from wagtail.images.models import Image
+
     from home.demo.images import draw_picture
     from shop.models import ProductImage
 
