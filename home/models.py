@@ -143,7 +143,12 @@ class StoreSettings(BaseSiteSetting):
     name = models.CharField(_("nama toko"), max_length=100, default="TokoKu")
     tagline = models.CharField(_("slogan"), max_length=200, blank=True)
     logo = models.ForeignKey(
-        "wagtailimages.Image", verbose_name=_("logo"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "wagtailimages.Image",
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     whatsapp = models.CharField(
         _("nomor WhatsApp"), max_length=20, blank=True, help_text=_("Format internasional tanpa +, mis. 6281234567890.")
@@ -163,7 +168,8 @@ class StoreSettings(BaseSiteSetting):
     panels = [
         MultiFieldPanel([FieldPanel("name"), FieldPanel("tagline"), FieldPanel("logo")], heading=_("Identitas")),
         MultiFieldPanel(
-            [FieldPanel("whatsapp"), FieldPanel("email"), FieldPanel("phone"), FieldPanel("address")], heading=_("Kontak")
+            [FieldPanel("whatsapp"), FieldPanel("email"), FieldPanel("phone"), FieldPanel("address")],
+            heading=_("Kontak"),
         ),
         FieldPanel("bank_accounts"),
         FieldPanel("footer_text"),

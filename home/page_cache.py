@@ -116,4 +116,3 @@ class VisitorPageCacheMiddleware:
         response["X-Page-Cache"] = "hit"
         patch_vary_headers(response, ("Cookie", "Accept-Language"))
         return response
-

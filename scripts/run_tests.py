@@ -60,14 +60,24 @@ def main():
     if engine not in ("mysql", "mariadb"):
         if answers(mariadb_url):
             results.append(
-                ("concurrency on MariaDB", pytest("concurrency tests on MariaDB", mariadb_url, ["-m", "concurrency", *extra]))
+                (
+                    "concurrency on MariaDB",
+                    pytest("concurrency tests on MariaDB", mariadb_url, ["-m", "concurrency", *extra]),
+                )
             )
         else:
             print(f"NOTE: no MariaDB/MySQL at {urlsplit(mariadb_url).netloc}: the MariaDB concurrency run is skipped.")
 
     if engine != "sqlite" and os.environ.get("TOKOKU_SKIP_SQLITE_RUN") != "1":
         results.append(
-            ("suite on SQLite", pytest("suite on SQLite (no server-only tests)", "", ["-m", "not concurrency and not browser and not postgres", *extra]))
+            (
+                "suite on SQLite",
+                pytest(
+                    "suite on SQLite (no server-only tests)",
+                    "",
+                    ["-m", "not concurrency and not browser and not postgres", *extra],
+                ),
+            )
         )
 
     print("\n=== summary ===")

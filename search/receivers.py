@@ -27,4 +27,3 @@ def reindex_products_of_category(sender, instance, created=False, raw=False, **k
             # As in Wagtail's own handlers: only a backend outside the database may fail without failing the save.
             if not backend.catch_indexing_errors:
                 raise
-

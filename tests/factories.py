@@ -73,7 +73,11 @@ def order(user, *lines, payment_method="bank_transfer", shipping_cost=15_000):
 
 
 # The leading bytes that make each a real file of its kind, as the proof upload checks them.
-PROOF_HEADS = {"jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "pdf": b"%PDF-1.4\n"}
+PROOF_HEADS = {
+    "jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00",
+    "png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+    "pdf": b"%PDF-1.4\n",
+}
 
 
 def proof_file(kind="jpeg", name=None, size=2048):
@@ -84,7 +88,17 @@ def proof_file(kind="jpeg", name=None, size=2048):
     return SimpleUploadedFile(name or f"bukti.{kind}", content, content_type="image/jpeg")
 
 
-IMPORT_HEADERS = ["sku", "name", "category", "price", "compare_at_price", "weight_grams", "stock", "is_active", "description"]
+IMPORT_HEADERS = [
+    "sku",
+    "name",
+    "category",
+    "price",
+    "compare_at_price",
+    "weight_grams",
+    "stock",
+    "is_active",
+    "description",
+]
 
 
 def product_sheet(rows, headers=None, name="produk.xlsx"):
@@ -111,8 +125,17 @@ def product_sheet(rows, headers=None, name="produk.xlsx"):
     return SimpleUploadedFile(name, out.getvalue())
 
 
-def import_row(sku, name="Kaos Polos", category="", price=150_000, compare_at_price="", weight_grams=250, stock="",
-               is_active="ya", description=""):
+def import_row(
+    sku,
+    name="Kaos Polos",
+    category="",
+    price=150_000,
+    compare_at_price="",
+    weight_grams=250,
+    stock="",
+    is_active="ya",
+    description="",
+):
     """One row of the import template, in IMPORT_HEADERS order."""
     return [sku, name, category, price, compare_at_price, weight_grams, stock, is_active, description]
 

@@ -25,7 +25,9 @@ _DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 # Commands that only read the models sign nothing and serve nobody: CI and packaging run them
 # without the production key. `check` is not among them: it is how a deployment is verified.
 _KEYLESS_COMMANDS = {"makemigrations", "showmigrations", "sqlmigrate"}
-_RUNNING_KEYLESS_COMMAND = Path(sys.argv[0]).name == "manage.py" and len(sys.argv) > 1 and sys.argv[1] in _KEYLESS_COMMANDS
+_RUNNING_KEYLESS_COMMAND = (
+    Path(sys.argv[0]).name == "manage.py" and len(sys.argv) > 1 and sys.argv[1] in _KEYLESS_COMMANDS
+)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not (DEBUG or TESTING or _RUNNING_KEYLESS_COMMAND):
@@ -154,7 +156,11 @@ if _db["ENGINE"] == "django.db.backends.mysql":
     pymysql.version_info = (2, 2, 7, "final", 0)
     pymysql.install_as_MySQLdb()
     _db.setdefault("OPTIONS", {}).update(
-        {"charset": "utf8mb4", "isolation_level": "read committed", "init_command": "SET sql_mode='STRICT_TRANS_TABLES'"}
+        {
+            "charset": "utf8mb4",
+            "isolation_level": "read committed",
+            "init_command": "SET sql_mode='STRICT_TRANS_TABLES'",
+        }
     )
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the task worker use the file at the same time.

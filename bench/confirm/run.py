@@ -52,11 +52,15 @@ PGBENCH_DATABASE = "tokoku_bench_confirm_pgbench"
 GOAL = 0.3
 STOCK_SHARE = 0.85  # of the units a product's orders ask for
 VARIANTS = {
-    "service": ("shop.services.orders.confirm_payment",
-                "shop.services.orders.confirm_payment as shipped: on PostgreSQL one call of the database function"
-                " shop_confirm_payment (migration 0007), its buyer's email an outbox row"),
-    "python": ("shop.services.orders._confirm_in_python",
-               "the same service's portable path, used on MariaDB and SQLite: the same steps from Python (ORM)"),
+    "service": (
+        "shop.services.orders.confirm_payment",
+        "shop.services.orders.confirm_payment as shipped: on PostgreSQL one call of the database function"
+        " shop_confirm_payment (migration 0007), its buyer's email an outbox row",
+    ),
+    "python": (
+        "shop.services.orders._confirm_in_python",
+        "the same service's portable path, used on MariaDB and SQLite: the same steps from Python (ORM)",
+    ),
 }
 WORKER_TIMEOUT = 300  # seconds for one round of confirmations, start-up included
 PGBENCH_INIT_TIMEOUT = 600
@@ -113,26 +117,46 @@ def make_waiting_orders(plans, product_ids, tag):
     deadline = timezone.now() + timedelta(hours=24)
     orders = Order.objects.bulk_create(
         Order(
-            number=f"CONF-{tag}-{n:04d}", user=buyer, status=Order.Status.WAITING_VERIFICATION,
-            recipient_name="Pembeli", phone="081200000000", province="DIY", city="Sleman", district="Ngaglik",
-            postal_code="55581", street="Jl. Kaliurang", shipping_courier="JNE", shipping_service="REG",
-            shipping_cost=15_000, subtotal=sum(q for _i, q in plan) * 10_000,
-            total=sum(q for _i, q in plan) * 10_000 + 15_000, payment_deadline=deadline,
+            number=f"CONF-{tag}-{n:04d}",
+            user=buyer,
+            status=Order.Status.WAITING_VERIFICATION,
+            recipient_name="Pembeli",
+            phone="081200000000",
+            province="DIY",
+            city="Sleman",
+            district="Ngaglik",
+            postal_code="55581",
+            street="Jl. Kaliurang",
+            shipping_courier="JNE",
+            shipping_service="REG",
+            shipping_cost=15_000,
+            subtotal=sum(q for _i, q in plan) * 10_000,
+            total=sum(q for _i, q in plan) * 10_000 + 15_000,
+            payment_deadline=deadline,
         )
         for n, plan in enumerate(plans)
     )
     OrderLine.objects.bulk_create(
         OrderLine(
-            order=order, product_id=product_ids[index], sku=f"CONF-{index}", name=f"Produk {index}",
-            unit_price=10_000, quantity=quantity, weight_grams=250,
+            order=order,
+            product_id=product_ids[index],
+            sku=f"CONF-{index}",
+            name=f"Produk {index}",
+            unit_price=10_000,
+            quantity=quantity,
+            weight_grams=250,
         )
         for order, plan in zip(orders, plans, strict=True)
         for index, quantity in sorted(plan, key=lambda line: product_ids[line[0]])
     )
     PaymentProof.objects.bulk_create(
         PaymentProof(
-            order=order, file=f"payment-proofs/{order.pk}/bench.jpg", content_type="image/jpeg", size=2048,
-            original_name="transfer.jpg", uploaded_by=buyer,
+            order=order,
+            file=f"payment-proofs/{order.pk}/bench.jpg",
+            content_type="image/jpeg",
+            size=2048,
+            original_name="transfer.jpg",
+            uploaded_by=buyer,
         )
         for order in orders
     )
@@ -409,8 +433,11 @@ def pgbench_init(scale):
         connection.execute(f'DROP DATABASE IF EXISTS "{PGBENCH_DATABASE}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{PGBENCH_DATABASE}"')
     subprocess.run(
-        pgbench_command("-i", "-q", "-s", str(scale)), env=pgbench_environment(), check=True,
-        capture_output=True, timeout=PGBENCH_INIT_TIMEOUT,
+        pgbench_command("-i", "-q", "-s", str(scale)),
+        env=pgbench_environment(),
+        check=True,
+        capture_output=True,
+        timeout=PGBENCH_INIT_TIMEOUT,
     )
 
 
@@ -419,17 +446,22 @@ def pgbench_tps(clients, threads, seconds):
     of PostgreSQL (None when not on this machine)."""
     children_before, postgres_before = resource.getrusage(resource.RUSAGE_CHILDREN), postgres_cpu_seconds()
     finished = subprocess.run(
-        pgbench_command("-c", str(clients), "-j", str(threads), "-T", str(seconds)), env=pgbench_environment(),
-        check=True, capture_output=True, text=True, timeout=seconds + 120,
+        pgbench_command("-c", str(clients), "-j", str(threads), "-T", str(seconds)),
+        env=pgbench_environment(),
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
     )
     postgres_after, children_after = postgres_cpu_seconds(), resource.getrusage(resource.RUSAGE_CHILDREN)
-    match = re.search(r"tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)",
-                      finished.stdout)
+    match = re.search(
+        r"tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)", finished.stdout
+    )
     count = re.search(r"number of transactions actually processed: (\d+)", finished.stdout)
     if not match or not count or not int(count.group(1)):
         raise SystemExit(f"bench/confirm: no tps in pgbench output:\n{finished.stdout}\n{finished.stderr}")
     transactions = int(count.group(1))
-    client = (children_after.ru_utime + children_after.ru_stime - children_before.ru_utime - children_before.ru_stime)
+    client = children_after.ru_utime + children_after.ru_stime - children_before.ru_utime - children_before.ru_stime
     server = None if postgres_before is None else (postgres_after - postgres_before) / transactions
     return float(match.group(1)), client / transactions, server
 
@@ -521,12 +553,22 @@ def main():
                 problems += [f"round {round_no}, {variant}: {problem}" for problem in found]
                 attempts = processed + refused
                 measured[variant].append(
-                    (attempts / seconds, seconds, processed, refused, cpu / attempts,
-                     None if backends_cpu is None else backends_cpu / attempts,
-                     None if postgres_cpu is None else postgres_cpu / attempts, not found)
+                    (
+                        attempts / seconds,
+                        seconds,
+                        processed,
+                        refused,
+                        cpu / attempts,
+                        None if backends_cpu is None else backends_cpu / attempts,
+                        None if postgres_cpu is None else postgres_cpu / attempts,
+                        not found,
+                    )
                 )
-                print(f"  round {round_no} {variant:17} {attempts / seconds:6.1f} confirmations/s"
-                      f" ({processed} processed, {refused} refused, {seconds:.2f} s)", flush=True)
+                print(
+                    f"  round {round_no} {variant:17} {attempts / seconds:6.1f} confirmations/s"
+                    f" ({processed} processed, {refused} refused, {seconds:.2f} s)",
+                    flush=True,
+                )
             pgbench.append(pgbench_tps(args.workers, args.pgbench_threads, args.pgbench_seconds))
             print(f"  round {round_no} pgbench           {pgbench[-1][0]:6.1f} tps", flush=True)
         costs = {variant: one_confirmation_cost(VARIANTS[variant][0], n, actor) for n, variant in enumerate(variants)}
@@ -589,12 +631,14 @@ def main():
     lines += [
         "  (medians; a refusal for short stock counts as a completed attempt)",
         "",
-        "  nothing oversold: " + (
+        "  nothing oversold: "
+        + (
             "yes, in every round and variant: stock >= 0, stock == sum of its StockMovements and == opening -"
             " units of processed orders for every product; one sale movement per line of each processed order;"
             " every refused order still short of stock at the end (none refused while stock allowed it),"
             " untouched and flagged needs_attention; one payment email owed (outbox row) per processed order"
-            if not problems else "NO"
+            if not problems
+            else "NO"
         ),
     ]
     lines += [f"    {problem}" for problem in problems[:20]]

@@ -110,27 +110,35 @@ def write_sheet(path, size, *, version):
     sheet = workbook.create_sheet("Produk")
     # Excel and LibreOffice state the sheet's size up front; openpyxl's write-only mode does not.
     sheet.calculate_dimension = lambda: f"A1:I{size + 1}"
-    sheet.append(["sku", "name", "category", "price", "compare_at_price", "weight_grams", "stock", "is_active", "description"])
+    sheet.append(
+        ["sku", "name", "category", "price", "compare_at_price", "weight_grams", "stock", "is_active", "description"]
+    )
     for n in range(1, size + 1):
         price = 10_000 + (n % 500) * 1_000 + version * 500
-        sheet.append([
-            f"SKU-{n:06d}",
-            f"Produk nomor {n} ukuran {'SML'[n % 3]}",
-            CATEGORIES[n % len(CATEGORIES)],
-            price,
-            price + 5_000 if n % 4 == 0 else None,
-            100 + n % 900,
-            (n % 50) + version * 3,
-            "ya" if n % 10 else "tidak",
-            f"Deskripsi produk {n}. Bahan bagus, nyaman dipakai.",
-        ])
+        sheet.append(
+            [
+                f"SKU-{n:06d}",
+                f"Produk nomor {n} ukuran {'SML'[n % 3]}",
+                CATEGORIES[n % len(CATEGORIES)],
+                price,
+                price + 5_000 if n % 4 == 0 else None,
+                100 + n % 900,
+                (n % 50) + version * 3,
+                "ya" if n % 10 else "tidak",
+                f"Deskripsi produk {n}. Bahan bagus, nyaman dipakai.",
+            ]
+        )
     workbook.save(path)
 
 
 def run_child(env, phase, file, rows):
     completed = subprocess.run(
         [sys.executable, __file__, "--child", phase, str(file), str(rows)],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=PHASE_TIMEOUT,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=PHASE_TIMEOUT,
     )
     if completed.returncode != 0:
         sys.stderr.write(completed.stdout + completed.stderr)
@@ -165,7 +173,9 @@ def child(phase, file, rows):
             Category.objects.create(name=name, slug=f"kategori-{n}")
         return report(0, 1)
     if phase == "reindex":
-        job = ProductImport(pk=0, started_at=Product.objects.order_by("updated_at").values_list("updated_at", flat=True).first())
+        job = ProductImport(
+            pk=0, started_at=Product.objects.order_by("updated_at").values_list("updated_at", flat=True).first()
+        )
         start_mb, started, cpu = rss_mb(), time.perf_counter(), cpu_seconds()
         product_import.refresh_search_index(job)  # all of it, as the chained reindex tasks do
         return report(start_mb, time.perf_counter() - started, cpu_seconds() - cpu)

@@ -57,9 +57,19 @@ def make_waiting_orders(product_ids):
     deadline = timezone.now() + timedelta(hours=24)
     orders = Order.objects.bulk_create(
         Order(
-            number=f"BENCH-{start + n}", user=user, status=Order.Status.WAITING_VERIFICATION, recipient_name="Pembeli",
-            phone="081200000000", province="DIY", city="Sleman", district="Ngaglik", postal_code="55581",
-            street="Jl. Kaliurang", subtotal=10_000, total=10_000, payment_deadline=deadline,
+            number=f"BENCH-{start + n}",
+            user=user,
+            status=Order.Status.WAITING_VERIFICATION,
+            recipient_name="Pembeli",
+            phone="081200000000",
+            province="DIY",
+            city="Sleman",
+            district="Ngaglik",
+            postal_code="55581",
+            street="Jl. Kaliurang",
+            subtotal=10_000,
+            total=10_000,
+            payment_deadline=deadline,
         )
         for n in range(len(product_ids))
     )

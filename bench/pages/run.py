@@ -58,7 +58,9 @@ def main():
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2, help="load generator threads (wrk)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
-    parser.add_argument("--variants", default="shipped,no-page-cache", help=f"comma-separated, of: {', '.join(VARIANTS)}")
+    parser.add_argument(
+        "--variants", default="shipped,no-page-cache", help=f"comma-separated, of: {', '.join(VARIANTS)}"
+    )
     parser.add_argument("--reuse", action="store_true", help="keep the database and media of an earlier run")
     parser.add_argument("--client", nargs=3, metavar=("URL", "SECONDS", "CONNECTIONS"), help=argparse.SUPPRESS)
     parser.add_argument("--profile", nargs="+", metavar="PATH", help=argparse.SUPPRESS)

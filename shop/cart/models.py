@@ -6,7 +6,9 @@ from django.utils.translation import gettext_lazy as _
 class Cart(models.Model):
     """A buyer's cart: an account's, or an anonymous session's until login merges it."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="cart")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="cart"
+    )
     session_key = models.CharField(max_length=40, null=True, blank=True, unique=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -58,7 +58,9 @@ class ProductIndexView(ImportButtonsMixin, IndexView):
     def columns(self):
         # An explicit TitleColumn carries no row buttons (Edit, Delete, stock actions from hooks):
         # rebuild it the way Wagtail builds its own title column.
-        return [self._get_title_column("name") if isinstance(column, TitleColumn) else column for column in super().columns]
+        return [
+            self._get_title_column("name") if isinstance(column, TitleColumn) else column for column in super().columns
+        ]
 
 
 class ProductViewSet(SnippetViewSet):
@@ -103,7 +105,9 @@ class ProductViewSet(SnippetViewSet):
                     FieldRowPanel([FieldPanel("name"), FieldPanel("sku")]),
                     FieldRowPanel([FieldPanel("slug"), FieldPanel("category")]),
                     FieldRowPanel([FieldPanel("price"), FieldPanel("compare_at_price")]),
-                    FieldRowPanel([FieldPanel("weight_grams"), FieldPanel("opening_stock"), FieldPanel("stock", read_only=True)]),
+                    FieldRowPanel(
+                        [FieldPanel("weight_grams"), FieldPanel("opening_stock"), FieldPanel("stock", read_only=True)]
+                    ),
                     FieldPanel("is_active"),
                     FieldPanel("description"),
                 ],
@@ -123,7 +127,12 @@ class CategoryViewSet(SnippetViewSet):
     icon = "folder-open-inverse"
     menu_label = _("Kategori")
     menu_order = 200
-    list_display = [TitleColumn("name", label=_("Nama"), url_name="wagtailsnippets_shop_category:edit"), "slug", "parent", "sort_order"]
+    list_display = [
+        TitleColumn("name", label=_("Nama"), url_name="wagtailsnippets_shop_category:edit"),
+        "slug",
+        "parent",
+        "sort_order",
+    ]
     search_fields = ["name"]
     panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("parent"), FieldPanel("sort_order")]
 

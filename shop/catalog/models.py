@@ -120,7 +120,9 @@ class Product(index.Indexed, ClusterableModel):
 
 class ProductImage(Orderable):
     product = ParentalKey(Product, on_delete=models.CASCADE, related_name="gallery")
-    image = models.ForeignKey("wagtailimages.Image", verbose_name=_("gambar"), on_delete=models.CASCADE, related_name="+")
+    image = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("gambar"), on_delete=models.CASCADE, related_name="+"
+    )
     caption = models.CharField(_("keterangan"), max_length=200, blank=True)
 
     class Meta(Orderable.Meta):

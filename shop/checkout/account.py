@@ -56,4 +56,3 @@ def address_make_default(request, pk):
     make_default_address(get_object_or_404(request.user.addresses, pk=pk))
     messages.success(request, _("Alamat utama diganti."))
     return redirect("shop:account")
-

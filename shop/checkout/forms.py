@@ -13,6 +13,7 @@ from shop.shipping.rates import flat_rate_options
 # What an order copies from an address (the email comes from the account).
 ORDER_ADDRESS_FIELDS = ["recipient_name", "phone", "province", "city", "district", "postal_code", "street"]
 
+
 class AddressForm(forms.ModelForm):
     class Meta:
         model = Address

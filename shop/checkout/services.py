@@ -36,7 +36,9 @@ def complete_checkout(user, *, seen, address, shipping, payment_method):
             raise ReviewOutdated(_("Ongkos kirim berubah. Silakan periksa lagi sebelum memesan."))
         order = place_order(
             user,
-            items=[{"product_id": pid, "quantity": quantity, "unit_price": price} for pid, quantity, price in seen["items"]],
+            items=[
+                {"product_id": pid, "quantity": quantity, "unit_price": price} for pid, quantity, price in seen["items"]
+            ],
             address={**address, "email": user.email},
             shipping={"courier": shipping.courier, "service": shipping.service, "cost": shipping.cost},
             payment_method=payment_method,

@@ -146,7 +146,9 @@ class ImportDetailView(ImportPage):
             page = max(1, int(self.request.GET.get("p", 1)))
         except ValueError:
             page = 1
-        rows, matching = product_import.report_rows(job, status=status or None, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+        rows, matching = product_import.report_rows(
+            job, status=status or None, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        )
         labels = {c.key: c.label for c in COLUMNS}
         for row in rows:
             row["status_label"] = product_import.STATUS_LABELS[row["status"]]
@@ -190,7 +192,10 @@ class ImportConfirmView(ImportPermissionMixin, View):
             pk=pk, status=ProductImport.Status.CHECKED, error_rows=0, total_rows__gt=0
         ).update(status=ProductImport.Status.IMPORT_QUEUED, finished_at=None)
         if not queued:
-            messages.error(request, _("Impor ini tidak bisa dikonfirmasi (sudah berjalan, sudah selesai, atau ada baris bermasalah)."))
+            messages.error(
+                request,
+                _("Impor ini tidak bisa dikonfirmasi (sudah berjalan, sudah selesai, atau ada baris bermasalah)."),
+            )
             return redirect("shop_product_import:detail", pk)
         if job.total_rows <= product_import.FOREGROUND_ROWS:
             job = product_import.run_import(pk) or job
@@ -211,13 +216,26 @@ class TemplateDownloadView(ImportPermissionMixin, View):
             notes.append([column.key, _("ya") if column.required else "", str(column.help), column.example])
         notes += [
             [],
-            ["", "", _("Baris pertama lembar Produk adalah judul kolom; jangan diubah. Hapus baris contoh sebelum impor.")],
+            [
+                "",
+                "",
+                _("Baris pertama lembar Produk adalah judul kolom; jangan diubah. Hapus baris contoh sebelum impor."),
+            ],
             ["", "", _("Judul kolom berbahasa Indonesia (Nama, Harga, Stok, …) juga diterima.")],
             ["", "", _("Baris kosong dilewati. Bila ada satu baris bermasalah, tidak ada yang disimpan.")],
-            ["", "", _("Paling banyak %(rows)s baris dan %(size)s MB per berkas.")
-             % {"rows": f"{product_import.MAX_ROWS:,}".replace(",", "."), "size": product_import.MAX_BYTES // 1048576}],
+            [
+                "",
+                "",
+                _("Paling banyak %(rows)s baris dan %(size)s MB per berkas.")
+                % {
+                    "rows": f"{product_import.MAX_ROWS:,}".replace(",", "."),
+                    "size": product_import.MAX_BYTES // 1048576,
+                },
+            ],
         ]
-        return _xlsx_response("templat-impor-produk.xlsx", [c.key for c in COLUMNS], [example], notes=notes, row_count=1)
+        return _xlsx_response(
+            "templat-impor-produk.xlsx", [c.key for c in COLUMNS], [example], notes=notes, row_count=1
+        )
 
 
 class ExportView(ImportPermissionMixin, View):
@@ -237,7 +255,9 @@ class ExportView(ImportPermissionMixin, View):
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
             headers = resource.get_export_headers()
             if request.GET.get("format") == CSV:
-                return _file_response(f"produk-{stamp}.csv", CONTENT_TYPES[CSV], lambda out: write_csv(out, headers, rows))
+                return _file_response(
+                    f"produk-{stamp}.csv", CONTENT_TYPES[CSV], lambda out: write_csv(out, headers, rows)
+                )
             return _xlsx_response(f"produk-{stamp}.xlsx", headers, rows, row_count=queryset.count())
         finally:
             resource.close()
@@ -274,8 +294,14 @@ def _xlsx_response(filename, headers, rows, *, notes=None, widths=COLUMN_WIDTHS,
         filename,
         CONTENT_TYPES["xlsx"],
         lambda out: write_xlsx(
-            out, headers, rows, sheet_title=product_import.SHEET_NAME, row_count=row_count, column_widths=widths,
-            number_formats=number_formats, extra_sheets=extra,
+            out,
+            headers,
+            rows,
+            sheet_title=product_import.SHEET_NAME,
+            row_count=row_count,
+            column_widths=widths,
+            number_formats=number_formats,
+            extra_sheets=extra,
         ),
     )
 
@@ -297,12 +323,19 @@ class ImportButtonsMixin:
     def header_more_buttons(self):
         buttons = list(super().header_more_buttons)
         if self.request.user.has_perm(IMPORT_PERMISSION):
-            buttons.append(Button(_("Impor Produk"), url=reverse("shop_product_import:index"), icon_name="upload", priority=80))
+            buttons.append(
+                Button(_("Impor Produk"), url=reverse("shop_product_import:index"), icon_name="upload", priority=80)
+            )
         params = self.request.GET.copy()
         params.pop("export", None)
         query = f"?{params.urlencode()}" if params else ""
         buttons.append(
-            Button(_("Ekspor format impor (.xlsx)"), url=reverse("shop_product_import:export") + query, icon_name="download", priority=85)
+            Button(
+                _("Ekspor format impor (.xlsx)"),
+                url=reverse("shop_product_import:export") + query,
+                icon_name="download",
+                priority=85,
+            )
         )
         return buttons
 

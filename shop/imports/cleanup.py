@@ -42,9 +42,9 @@ def clear_old_import_files(now=None):
         fields = ["file", "report"]
         if job.status == ProductImport.Status.CHECKED:
             job.status = ProductImport.Status.FAILED
-            job.message = _("Berkas dihapus karena tidak dikonfirmasi dalam %(days)s hari. Unggah ulang untuk mengimpor.") % {
-                "days": settings.IMPORT_FILES_KEEP_DAYS
-            }
+            job.message = _(
+                "Berkas dihapus karena tidak dikonfirmasi dalam %(days)s hari. Unggah ulang untuk mengimpor."
+            ) % {"days": settings.IMPORT_FILES_KEEP_DAYS}
             fields += ["status", "message"]
         job.save(update_fields=fields)
         cleared += 1

@@ -128,7 +128,9 @@ def process(file, filename, *, save, actor=None, create_categories=False, note="
             while chunk := list(islice(sheet.rows, CHUNK_ROWS)):
                 if outcome.total + len(chunk) > MAX_ROWS:
                     raise ImportRefused(
-                        _("Terlalu banyak baris: paling banyak %(maximum)s baris per berkas. Bagi menjadi beberapa berkas.")
+                        _(
+                            "Terlalu banyak baris: paling banyak %(maximum)s baris per berkas. Bagi menjadi beberapa berkas."
+                        )
                         % {"maximum": f"{MAX_ROWS:,}".replace(",", ".")}
                     )
                 dataset = tablib.Dataset(headers=headers)
@@ -152,7 +154,11 @@ def _summarise(result, resource, chunk, dataset, outcome, report):
     sku_at = dataset.headers.index("sku")
     for index, (row_result, (number, _cells)) in enumerate(zip(result.rows, chunk, strict=False), 1):
         values = dataset[index - 1]
-        line = {"row": number, "sku": _text(values[sku_at]), "name": _text(values[name_at]) if name_at is not None else ""}
+        line = {
+            "row": number,
+            "sku": _text(values[sku_at]),
+            "name": _text(values[name_at]) if name_at is not None else "",
+        }
         if row_result.validation_error is not None or row_result.errors:
             line["status"] = ERROR
             line["errors"] = _row_errors(row_result)
@@ -181,7 +187,9 @@ def _summarise(result, resource, chunk, dataset, outcome, report):
                 "last": last,
                 "error": error.error,
             }
-            report.write(json.dumps({"row": first, "status": ERROR, "errors": [["", message]]}, ensure_ascii=False) + "\n")
+            report.write(
+                json.dumps({"row": first, "status": ERROR, "errors": [["", message]]}, ensure_ascii=False) + "\n"
+            )
 
 
 def _row_errors(row_result):
@@ -304,7 +312,9 @@ def _claim(import_id, queued, running):
     stale = now - timedelta(seconds=(settings.Q_CLUSTER.get("timeout") or 300) + 60)
     claimed = ProductImport.objects.filter(pk=import_id, status=queued).update(status=running, started_at=now)
     if not claimed:
-        claimed = ProductImport.objects.filter(pk=import_id, status=running, started_at__lt=stale).update(started_at=now)
+        claimed = ProductImport.objects.filter(pk=import_id, status=running, started_at__lt=stale).update(
+            started_at=now
+        )
     if not claimed:
         return None
     return ProductImport.objects.select_related("created_by").get(pk=import_id)
@@ -329,7 +339,9 @@ def _finish(job, status, *, outcome=None, message=""):
 def _notes(outcome):
     notes = []
     if outcome.ignored_columns:
-        notes.append(_("Kolom yang tidak dikenal diabaikan: %(columns)s.") % {"columns": ", ".join(outcome.ignored_columns)})
+        notes.append(
+            _("Kolom yang tidak dikenal diabaikan: %(columns)s.") % {"columns": ", ".join(outcome.ignored_columns)}
+        )
     if outcome.new_categories:
         notes.append(_("Kategori baru: %(names)s.") % {"names": ", ".join(outcome.new_categories)})
     return " ".join(notes)

@@ -77,9 +77,13 @@ class ProductResource(resources.ModelResource):
         attribute="price", column_name="price", widget=WholeNumberWidget(MAX_BIGINT, required=True, what="rupiah")
     )
     compare_at_price = fields.Field(
-        attribute="compare_at_price", column_name="compare_at_price", widget=WholeNumberWidget(MAX_BIGINT, what="rupiah")
+        attribute="compare_at_price",
+        column_name="compare_at_price",
+        widget=WholeNumberWidget(MAX_BIGINT, what="rupiah"),
     )
-    weight_grams = fields.Field(attribute="weight_grams", column_name="weight_grams", widget=WholeNumberWidget(MAX_INT, blank=0))
+    weight_grams = fields.Field(
+        attribute="weight_grams", column_name="weight_grams", widget=WholeNumberWidget(MAX_INT, blank=0)
+    )
     # Read-only for import-export: the level goes to the ledger, never onto the instance.
     stock = fields.Field(attribute="stock", column_name="stock", widget=WholeNumberWidget(MAX_INT), readonly=True)
     is_active = fields.Field(attribute="is_active", column_name="is_active", widget=YesNoWidget())
@@ -187,7 +191,9 @@ class ProductResource(resources.ModelResource):
             earlier = self.seen_skus.first_row(sku, row_number)
             if earlier is not None:
                 errors.setdefault("sku", []).append(
-                    ValidationError(_("SKU %(sku)s sudah ada di baris %(row)s berkas ini.") % {"sku": sku, "row": earlier})
+                    ValidationError(
+                        _("SKU %(sku)s sudah ada di baris %(row)s berkas ini.") % {"sku": sku, "row": earlier}
+                    )
                 )
         level = None
         if "stock" in row:
@@ -231,7 +237,16 @@ class ProductResource(resources.ModelResource):
 
     def get_bulk_update_fields(self):
         # Never "stock": writing back the value read earlier would undo concurrent sales.
-        return ["name", "category", "price", "compare_at_price", "weight_grams", "is_active", "description", "updated_at"]
+        return [
+            "name",
+            "category",
+            "price",
+            "compare_at_price",
+            "weight_grams",
+            "is_active",
+            "description",
+            "updated_at",
+        ]
 
     def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if dry_run or self.refused or (result is not None and (result.has_errors() or result.has_validation_errors())):
@@ -285,7 +300,8 @@ def update_products(products, field_names):
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
     sql = f"UPDATE {quote(Product._meta.db_table)} SET {assignments} WHERE {quote(Product._meta.pk.column)} = %s"
     rows = [
-        [f.get_db_prep_save(getattr(product, f.attname), connection) for f in fields] + [product.pk] for product in products
+        [f.get_db_prep_save(getattr(product, f.attname), connection) for f in fields] + [product.pk]
+        for product in products
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)

@@ -51,7 +51,9 @@ def file_kind(filename):
         return CSV
     if suffix in (".xls", ".xlsb", ".ods", ".numbers"):
         raise SpreadsheetError(
-            _("Berkas %(suffix)s tidak didukung. Simpan ulang sebagai Excel Workbook (.xlsx) atau CSV, lalu unggah lagi.")
+            _(
+                "Berkas %(suffix)s tidak didukung. Simpan ulang sebagai Excel Workbook (.xlsx) atau CSV, lalu unggah lagi."
+            )
             % {"suffix": suffix}
         )
     raise SpreadsheetError(_("Jenis berkas tidak didukung. Unggah berkas .xlsx atau .csv."))
@@ -77,13 +79,17 @@ def open_sheet(file, filename, *, sheet_name=None):
 @contextmanager
 def _open_xlsx(raw, sheet_name):
     if not zipfile.is_zipfile(raw):
-        raise SpreadsheetError(_("Berkas ini bukan .xlsx yang sah: mungkin rusak, atau berformat lain yang diberi nama .xlsx."))
+        raise SpreadsheetError(
+            _("Berkas ini bukan .xlsx yang sah: mungkin rusak, atau berformat lain yang diberi nama .xlsx.")
+        )
     raw.seek(0)
     try:
         workbook = openpyxl.load_workbook(raw, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged workbook
         logger.info("Unreadable xlsx upload: %r", error)
-        raise SpreadsheetError(_("Berkas Excel rusak atau tidak bisa dibaca. Buka di Excel/LibreOffice, simpan ulang, lalu unggah lagi.")) from None
+        raise SpreadsheetError(
+            _("Berkas Excel rusak atau tidak bisa dibaca. Buka di Excel/LibreOffice, simpan ulang, lalu unggah lagi.")
+        ) from None
     try:
         names = workbook.sheetnames
         worksheet = workbook[sheet_name] if sheet_name in names else workbook.worksheets[0]
@@ -102,7 +108,9 @@ def _open_csv(raw):
     sample = raw.read(_SNIFF_BYTES)
     raw.seek(0)
     if b"\x00" in sample:
-        raise SpreadsheetError(_("Berkas ini bukan CSV teks. Unggah .xlsx, atau simpan sebagai CSV dari Excel/LibreOffice."))
+        raise SpreadsheetError(
+            _("Berkas ini bukan CSV teks. Unggah .xlsx, atau simpan sebagai CSV dari Excel/LibreOffice.")
+        )
     encoding = "utf-8-sig"
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
@@ -128,7 +136,9 @@ def _decoded(reader):
     try:
         yield from reader
     except UnicodeDecodeError:
-        raise SpreadsheetError(_("Berkas CSV bukan UTF-8. Simpan ulang sebagai “CSV UTF-8”, lalu unggah lagi.")) from None
+        raise SpreadsheetError(
+            _("Berkas CSV bukan UTF-8. Simpan ulang sebagai “CSV UTF-8”, lalu unggah lagi.")
+        ) from None
     except csv.Error as error:
         raise SpreadsheetError(_("Berkas CSV tidak bisa dibaca: %(error)s") % {"error": error}) from None
 

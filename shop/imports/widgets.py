@@ -22,7 +22,9 @@ NO = {"tidak", "t", "no", "n", "false", "salah", "0", "nonaktif", "tidak aktif",
 # "Induk > Anak" (or › as the admin shows it); not "/", which real category names contain.
 PATH_SEPARATOR = re.compile(r"\s*[›>]\s*")
 # The tags of Wagtail rich text: a description holding one of them is HTML, anything else is text.
-HTML_TAG = re.compile(r"</?(p|br|b|i|u|s|strong|em|ul|ol|li|a|h[1-6]|hr|blockquote|code|sub|sup|embed|div|span)\b[^>]*>", re.I)
+HTML_TAG = re.compile(
+    r"</?(p|br|b|i|u|s|strong|em|ul|ol|li|a|h[1-6]|hr|blockquote|code|sub|sup|embed|div|span)\b[^>]*>", re.I
+)
 
 
 class SkuWidget(widgets.Widget):
@@ -172,7 +174,9 @@ class CategoryWidget(widgets.Widget):
             return self._by_path[key]
         if not self.create_missing:
             raise ValueError(
-                _("Kategori “%(name)s” belum ada. Buat dulu di Katalog › Kategori, atau centang “Buat kategori yang belum ada”.")
+                _(
+                    "Kategori “%(name)s” belum ada. Buat dulu di Katalog › Kategori, atau centang “Buat kategori yang belum ada”."
+                )
                 % {"name": str(value).strip()}
             )
         return self._create(names)

@@ -93,7 +93,12 @@ class ProductStockMixin:
     def product_breadcrumbs(self, label):
         items = [{"url": reverse("wagtailsnippets_shop_product:list"), "label": _("Produk")}]
         if self.request.user.has_perm("shop.change_product"):
-            items.append({"url": reverse("wagtailsnippets_shop_product:edit", args=[self.product.pk]), "label": self.product.name})
+            items.append(
+                {
+                    "url": reverse("wagtailsnippets_shop_product:edit", args=[self.product.pk]),
+                    "label": self.product.name,
+                }
+            )
         else:
             items.append({"url": "", "label": self.product.name})
         items.append({"url": "", "label": label})
@@ -256,7 +261,9 @@ class StockHistoryView(StockPermissionMixin, ProductStockMixin, IndexView):
         context["product"] = self.product
         context["can_adjust"] = self.request.user.has_perm(ADJUST_PERMISSION)
         context["adjust_url"] = reverse("shop_stock:adjust", args=[self.product.pk])
-        context["ledger_total"] = StockMovement.objects.filter(product=self.product).aggregate(total=Sum("delta"))["total"] or 0
+        context["ledger_total"] = (
+            StockMovement.objects.filter(product=self.product).aggregate(total=Sum("delta"))["total"] or 0
+        )
         return context
 
 
@@ -278,10 +285,14 @@ def product_listing_buttons(snippet, user, next_url=None):
     buttons = []
     if user.has_perm(ADJUST_PERMISSION):
         buttons.append(
-            DropdownItem(_("Sesuaikan stok"), reverse("shop_stock:adjust", args=[snippet.pk]), icon_name="plus", priority=40)
+            DropdownItem(
+                _("Sesuaikan stok"), reverse("shop_stock:adjust", args=[snippet.pk]), icon_name="plus", priority=40
+            )
         )
     if user.has_perm(HISTORY_PERMISSION):
         buttons.append(
-            DropdownItem(_("Riwayat stok"), reverse("shop_stock:history", args=[snippet.pk]), icon_name="history", priority=41)
+            DropdownItem(
+                _("Riwayat stok"), reverse("shop_stock:history", args=[snippet.pk]), icon_name="history", priority=41
+            )
         )
     return buttons

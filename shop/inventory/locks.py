@@ -39,4 +39,6 @@ def lock_products(product_ids):
 
 def lock_stock_levels(product_ids):
     """Lock products in ascending primary-key order; returns {pk: stock}, without loading whole rows."""
-    return dict(Product.objects.filter(pk__in=set(product_ids)).order_by("pk").select_for_update().values_list("pk", "stock"))
+    return dict(
+        Product.objects.filter(pk__in=set(product_ids)).order_by("pk").select_for_update().values_list("pk", "stock")
+    )

@@ -18,15 +18,29 @@ class StockMovement(models.Model):
 
     # No index of its own: stockmovement_product_time starts with the product.
     product = models.ForeignKey(
-        "shop.Product", verbose_name=_("produk"), on_delete=models.PROTECT, related_name="stock_movements", db_index=False
+        "shop.Product",
+        verbose_name=_("produk"),
+        on_delete=models.PROTECT,
+        related_name="stock_movements",
+        db_index=False,
     )
     delta = models.IntegerField(_("perubahan"))
     reason = models.CharField(_("alasan"), max_length=20, choices=Reason.choices)
     order = models.ForeignKey(
-        "shop.Order", verbose_name=_("pesanan"), null=True, blank=True, on_delete=models.PROTECT, related_name="stock_movements"
+        "shop.Order",
+        verbose_name=_("pesanan"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stock_movements",
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("oleh"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("oleh"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     note = models.CharField(_("catatan"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)

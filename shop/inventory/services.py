@@ -63,7 +63,9 @@ def adjust_stock(product, delta, reason, *, actor=None, note="", expected_stock=
             current = lock_stock_levels([product.pk])[product.pk]
             if current != expected_stock:
                 raise StockChanged(
-                    _("Stok %(name)s berubah menjadi %(stock)s sejak Anda memeriksanya. Periksa lagi sebelum menyimpan.")
+                    _(
+                        "Stok %(name)s berubah menjadi %(stock)s sejak Anda memeriksanya. Periksa lagi sebelum menyimpan."
+                    )
                     % {"name": product.name, "stock": current},
                     current,
                 )
@@ -108,7 +110,9 @@ def import_stock_levels(levels, *, actor=None, note=""):
 def _record_movements(deltas, *, actor, note):
     """The ledger rows for a batch, in ascending product pk (see shop.inventory.locks), as one
     INSERT: StockMovement objects through bulk_create cost more Python than the insert itself."""
-    fields = [StockMovement._meta.get_field(name) for name in ("product", "delta", "reason", "actor", "note", "created_at")]
+    fields = [
+        StockMovement._meta.get_field(name) for name in ("product", "delta", "reason", "actor", "note", "created_at")
+    ]
     now = fields[-1].get_db_prep_save(timezone.now(), connection)
     constant = [StockMovement.Reason.IMPORT.value, getattr(actor, "pk", None), note[:255], now]
     rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(deltas))

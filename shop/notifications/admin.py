@@ -30,7 +30,10 @@ RETRY_PERMISSION = "shop.change_notification"
 
 STATES = {
     "waiting": (gettext_lazy("Menunggu dikirim"), Q(sent_at__isnull=True, attempts__lt=notifications.MAX_ATTEMPTS)),
-    "failed": (gettext_lazy("Gagal (berhenti dicoba)"), Q(sent_at__isnull=True, attempts__gte=notifications.MAX_ATTEMPTS)),
+    "failed": (
+        gettext_lazy("Gagal (berhenti dicoba)"),
+        Q(sent_at__isnull=True, attempts__gte=notifications.MAX_ATTEMPTS),
+    ),
     "sent": (gettext_lazy("Terkirim"), Q(sent_at__isnull=False)),
 }
 
@@ -133,7 +136,9 @@ class NotificationViewSet(ReadOnlyViewSetMixin, ModelViewSet):
     list_per_page = 50
     ordering = ["-pk"]
     list_display = [
-        TitleColumn("order", label=gettext_lazy("Pesanan"), get_url=lambda n: reverse("all_orders:inspect", args=[n.order_id])),
+        TitleColumn(
+            "order", label=gettext_lazy("Pesanan"), get_url=lambda n: reverse("all_orders:inspect", args=[n.order_id])
+        ),
         Column("kind", label=gettext_lazy("Jenis"), accessor="get_kind_display"),
         DateColumn("created_at", label=gettext_lazy("Dibuat"), sort_key="created_at"),
         StateColumn("state", label=gettext_lazy("Status")),

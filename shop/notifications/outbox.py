@@ -60,7 +60,9 @@ def orders_expired(order_ids):
         return
     quote = connection.ops.quote_name
     meta = Notification._meta
-    columns = ", ".join(quote(meta.get_field(name).column) for name in ("kind", "order", "created_at", "attempts", "last_error"))
+    columns = ", ".join(
+        quote(meta.get_field(name).column) for name in ("kind", "order", "created_at", "attempts", "last_error")
+    )
     order_meta = meta.get_field("order").related_model._meta
     order_id = quote(order_meta.pk.column)
     placeholders = ", ".join(["%s"] * len(order_ids))

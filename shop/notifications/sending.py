@@ -67,7 +67,9 @@ def alert_owner_new_order(order_id):
     summary = f"Pesanan baru {order.number} dari {order.recipient_name}: {format_rupiah(order.total)}."
     sent = 0
     if whatsapp.is_configured():
-        whatsapp.send_to_owner(summary, template_parameters=(order.number, order.recipient_name, format_rupiah(order.total)))
+        whatsapp.send_to_owner(
+            summary, template_parameters=(order.number, order.recipient_name, format_rupiah(order.total))
+        )
         sent += 1
     if store.email:
         with translation.override(settings.LANGUAGE_CODE):

@@ -18,7 +18,9 @@ class Order(models.Model):
     PaymentMethod = PaymentMethod
 
     number = models.CharField(_("nomor pesanan"), max_length=32, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("pembeli"), on_delete=models.PROTECT, related_name="orders")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("pembeli"), on_delete=models.PROTECT, related_name="orders"
+    )
     status = models.CharField(
         _("status"), max_length=24, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT
     )
@@ -111,7 +113,12 @@ class OrderEvent(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("oleh"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("oleh"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     from_status = models.CharField(_("dari"), max_length=24, choices=OrderStatus.choices, blank=True)
     to_status = models.CharField(_("ke"), max_length=24, choices=OrderStatus.choices)

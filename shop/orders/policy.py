@@ -32,7 +32,9 @@ ACTIONS = {
     action.name: action
     for action in (
         OrderAction("confirm", gettext_lazy("Konfirmasi pembayaran"), "shop.confirm_payment", "confirm_payment"),
-        OrderAction("reject", gettext_lazy("Tolak bukti"), "shop.confirm_payment", "reject_payment", "button-secondary"),
+        OrderAction(
+            "reject", gettext_lazy("Tolak bukti"), "shop.confirm_payment", "reject_payment", "button-secondary"
+        ),
         OrderAction("ship", gettext_lazy("Kirim"), "shop.ship_order", "ship"),
         OrderAction("complete", gettext_lazy("Tandai selesai"), "shop.ship_order", "complete", "button-secondary"),
         OrderAction(

@@ -45,19 +45,25 @@ class Transition:
 TRANSITIONS = {
     transition.name: transition
     for transition in (
-        Transition("submit_proof", (OrderStatus.PENDING_PAYMENT,), OrderStatus.WAITING_VERIFICATION,
-                   gettext_lazy("menerima bukti pembayaran")),
+        Transition(
+            "submit_proof",
+            (OrderStatus.PENDING_PAYMENT,),
+            OrderStatus.WAITING_VERIFICATION,
+            gettext_lazy("menerima bukti pembayaran"),
+        ),
         Transition("confirm_payment", UNPAID, OrderStatus.PROCESSED, gettext_lazy("dikonfirmasi pembayarannya")),
-        Transition("reject_payment", (OrderStatus.WAITING_VERIFICATION,), OrderStatus.PENDING_PAYMENT,
-                   gettext_lazy("ditolak pembayarannya")),
+        Transition(
+            "reject_payment",
+            (OrderStatus.WAITING_VERIFICATION,),
+            OrderStatus.PENDING_PAYMENT,
+            gettext_lazy("ditolak pembayarannya"),
+        ),
         Transition("ship", (OrderStatus.PROCESSED,), OrderStatus.SHIPPED, gettext_lazy("dikirim")),
         Transition("complete", (OrderStatus.SHIPPED,), OrderStatus.COMPLETED, gettext_lazy("diselesaikan")),
         Transition("cancel", (*UNPAID, OrderStatus.PROCESSED), OrderStatus.CANCELLED, gettext_lazy("dibatalkan")),
         Transition("expire", UNPAID, OrderStatus.CANCELLED, gettext_lazy("dibatalkan otomatis")),
     )
 }
-
-CANCELLABLE = TRANSITIONS["cancel"].sources
 
 
 def allowed_moves():

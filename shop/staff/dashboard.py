@@ -27,7 +27,9 @@ def overdue_verifications():
     return (
         Order.objects.filter(status=OrderStatus.WAITING_VERIFICATION)
         .annotate(
-            waiting_since=Max("payment_proofs__created_at", filter=Q(payment_proofs__status=PaymentProof.Status.SUBMITTED))
+            waiting_since=Max(
+                "payment_proofs__created_at", filter=Q(payment_proofs__status=PaymentProof.Status.SUBMITTED)
+            )
         )
         .filter(Q(waiting_since__lt=cutoff) | Q(waiting_since__isnull=True, created_at__lt=cutoff))
     )
@@ -78,8 +80,18 @@ class ShopDashboardPanel(Component):
             )
         if user.has_perm("shop.adjust_stock"):
             products_url = reverse("wagtailsnippets_shop_product:list")
-            add(gettext_lazy("Stok menipis"), low_stock_products().count(), products_url + "?stock_state=low", urgent=True)
-            add(gettext_lazy("Stok habis"), out_of_stock_products().count(), products_url + "?stock_state=out", urgent=True)
+            add(
+                gettext_lazy("Stok menipis"),
+                low_stock_products().count(),
+                products_url + "?stock_state=low",
+                urgent=True,
+            )
+            add(
+                gettext_lazy("Stok habis"),
+                out_of_stock_products().count(),
+                products_url + "?stock_state=out",
+                urgent=True,
+            )
         return tiles
 
     def get_context_data(self, parent_context):
@@ -97,4 +109,3 @@ class ShopDashboardPanel(Component):
         if not context["tiles"]:
             return ""
         return get_template(self.template_name).render(context)
-

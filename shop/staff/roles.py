@@ -6,7 +6,11 @@ ADMIN = "Admin"
 CS_LAYER_1 = "CS Layer 1"
 CS_LAYER_2 = "CS Layer 2"
 
-_STAFF_BASE = [("wagtailadmin", "admin", "access_admin"), ("shop", "order", "view_order"), ("shop", "product", "view_product")]
+_STAFF_BASE = [
+    ("wagtailadmin", "admin", "access_admin"),
+    ("shop", "order", "view_order"),
+    ("shop", "product", "view_product"),
+]
 
 ROLE_PERMISSIONS = {
     # The Admin group holds every permission of the store and the CMS (see grant_everything).

@@ -4,7 +4,14 @@ from wagtail.admin.ui.tables import Column
 
 from shop.core.money import format_rupiah
 
-NO_EDIT_URLS = ("add_url_name", "edit_url_name", "delete_url_name", "copy_url_name", "history_url_name", "usage_url_name")
+NO_EDIT_URLS = (
+    "add_url_name",
+    "edit_url_name",
+    "delete_url_name",
+    "copy_url_name",
+    "history_url_name",
+    "usage_url_name",
+)
 
 
 class ReadOnlyViewSetMixin:

@@ -54,14 +54,18 @@ def test_no_module_is_over_400_lines():
 
 def test_row_locks_are_taken_only_by_the_locking_helpers():
     """Screens, jobs and services lock through a domain's locks.py, so every caller gets the same rules and order."""
-    outside = [relative(path) for path in sources() if "select_for_update" in path.read_text() and path.name != "locks.py"]
+    outside = [
+        relative(path) for path in sources() if "select_for_update" in path.read_text() and path.name != "locks.py"
+    ]
     assert not outside, f"select_for_update outside a locks.py helper: {outside}"
 
 
 def test_every_setting_is_declared_in_settings():
     """A setting read with a default in code is one the owner cannot find in settings.py or .env.example."""
     guessed = [relative(path) for path in sources() if re.search(r"getattr\(\s*settings\s*,", path.read_text())]
-    assert not guessed, f"getattr(settings, ...) with a default: declare the setting in tokoku/settings.py instead: {guessed}"
+    assert not guessed, (
+        f"getattr(settings, ...) with a default: declare the setting in tokoku/settings.py instead: {guessed}"
+    )
 
 
 def first_party_imports_inside_functions(tree):

@@ -62,7 +62,9 @@ class Journey:
 
     def page_for(self, who):
         """A fresh browser (own cookies) for one person, e.g. the buyer or a CS."""
-        context = self.browser.new_context(locale="id-ID", timezone_id="Asia/Jakarta", viewport={"width": 1280, "height": 900})
+        context = self.browser.new_context(
+            locale="id-ID", timezone_id="Asia/Jakarta", viewport={"width": 1280, "height": 900}
+        )
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
         self.pages[who] = page

@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_manage(*args, env):
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "TOKOKU_"))}
     base.update(env)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_production_settings_pass_the_deploy_check(tmp_path):
@@ -40,7 +42,9 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 
 
 def test_migrations_can_be_checked_without_a_secret_key(tmp_path):
-    result = run_manage("makemigrations", "--check", "--dry-run", env={"DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"})
+    result = run_manage(
+        "makemigrations", "--check", "--dry-run", env={"DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No changes detected" in result.stdout
 
@@ -57,7 +61,12 @@ def test_seed_variables_select_the_database(tmp_path):
         "DB_PASSWORD": "rahasia",
     }
     result = run_manage("shell", "-c", code, env=env)
-    assert result.stdout.strip().splitlines()[-1].split() == ["django.db.backends.postgresql", "ecommerce_db", "db.internal", "5433"], result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "django.db.backends.postgresql",
+        "ecommerce_db",
+        "db.internal",
+        "5433",
+    ], result.stderr
 
 
 @pytest.mark.django_db

@@ -132,7 +132,7 @@ def test_duplicate_skus_inside_the_file(admin_user):
     ],
 )
 def test_bad_values_are_reported_by_row_and_column(admin_user, column, value, message):
-    row = dict(zip(factories.IMPORT_HEADERS, import_row("OK-1", stock=3)))
+    row = dict(zip(factories.IMPORT_HEADERS, import_row("OK-1", stock=3), strict=True))
     row[column] = value
     sheet = product_sheet([import_row("OK-0", stock=1), list(row.values())])
     job = factories.product_import(sheet, admin_user)
@@ -180,7 +180,9 @@ def test_csv_from_excel_with_semicolons_and_windows_encoding(admin_user):
 
 
 def test_indonesian_headers_and_unknown_columns(admin_user):
-    sheet = product_sheet([["A-1", "Kaos", 50_000, "catatan gudang"]], headers=["SKU", "Nama Produk", "Harga (Rp)", "Gudang"])
+    sheet = product_sheet(
+        [["A-1", "Kaos", 50_000, "catatan gudang"]], headers=["SKU", "Nama Produk", "Harga (Rp)", "Gudang"]
+    )
     job = factories.product_import(sheet, admin_user)
     assert job.new_rows == 1 and "Gudang" in job.message
 

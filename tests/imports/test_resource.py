@@ -37,7 +37,11 @@ def test_new_products_with_stock_enter_through_the_ledger(admin_user, category):
     assert job.status == ProductImport.Status.DONE
     kaos = Product.objects.get(sku="KAOS-1")
     assert (kaos.name, kaos.category, kaos.price, kaos.compare_at_price, kaos.weight_grams) == (
-        "Kaos Hitam", category, 150_000, 175_000, 250,
+        "Kaos Hitam",
+        category,
+        150_000,
+        175_000,
+        250,
     )
     assert kaos.stock == 12 and kaos.is_active and kaos.description == "<p>Katun combed.</p>"
     movement = kaos.stock_movements.get()
@@ -82,8 +86,14 @@ def test_export_imports_back_with_no_change(admin_user):
     kids = factories.category("Anak")
     factories.category("Kaos", parent=clothes)
     kids_tees = factories.category("Kaos", parent=kids)
-    factories.product(sku="A-1", name="Kaos Anak", category=kids_tees, stock=5, compare_at_price=60_000,
-                      description='<p>Lembut <b>sekali</b></p><ul><li>S</li></ul>')
+    factories.product(
+        sku="A-1",
+        name="Kaos Anak",
+        category=kids_tees,
+        stock=5,
+        compare_at_price=60_000,
+        description="<p>Lembut <b>sekali</b></p><ul><li>S</li></ul>",
+    )
     factories.product(sku="A-2", name="Sepatu", category=None, stock=0, is_active=False, weight_grams=0)
     factories.product(sku="00123", name="Angka", category=clothes, stock=3)
     before = list(Product.objects.order_by("sku").values())
@@ -112,7 +122,9 @@ def test_an_error_in_the_last_row_leaves_the_database_as_it_was(admin_user, prod
     assert job.can_confirm
     # The file changes meaning between preview and confirmation: the last row now fails.
     rows[-1] = import_row(product.sku, "Diubah", price="lima ribu", stock=1)
-    ProductImport.objects.filter(pk=job.pk).update(file=factories.product_import(product_sheet(rows), checked=False).file.name)
+    ProductImport.objects.filter(pk=job.pk).update(
+        file=factories.product_import(product_sheet(rows), checked=False).file.name
+    )
     products_before = list(Product.objects.values())
     movements_before = StockMovement.objects.count()
 
@@ -134,9 +146,11 @@ def test_unknown_category_is_refused_unless_creation_was_asked(admin_user):
     assert column == "category" and "belum ada" in message
     assert not Category.objects.exists()
 
-    job = factories.product_import(product_sheet([import_row("X-1", category="Minuman > Kopi"),
-                                                  import_row("X-2", category="Minuman")]),
-                                   admin_user, create_categories=True)
+    job = factories.product_import(
+        product_sheet([import_row("X-1", category="Minuman > Kopi"), import_row("X-2", category="Minuman")]),
+        admin_user,
+        create_categories=True,
+    )
     assert job.error_rows == 0 and "Minuman > Kopi" in job.message
     assert not Category.objects.exists(), "the preview creates nothing"
     factories.confirmed_import(job)
@@ -150,8 +164,9 @@ def test_unknown_category_is_refused_unless_creation_was_asked(admin_user):
 def test_a_shared_category_name_must_be_written_as_a_path(admin_user):
     factories.category("Kaos", parent=factories.category("Pria"))
     factories.category("Kaos", parent=factories.category("Wanita"))
-    job = factories.product_import(product_sheet([import_row("X-1", category="Kaos"),
-                                                  import_row("X-2", category="wanita › kaos")]), admin_user)
+    job = factories.product_import(
+        product_sheet([import_row("X-1", category="Kaos"), import_row("X-2", category="wanita › kaos")]), admin_user
+    )
     rows = report(job)
     assert rows[2]["status"] == "error" and "tulis lengkap" in rows[2]["errors"][0][1]
     assert rows[3]["status"] == "new"
@@ -166,10 +181,12 @@ def test_new_products_with_the_same_name_get_distinct_slugs(admin_user):
 
 
 def test_description_from_a_file_is_cleaned_of_scripts(admin_user):
-    upload = product_sheet([
-        import_row("D-1", description='<p onclick="x()">Bagus</p><script>alert(1)</script>'),
-        import_row("D-2", description="Baris satu\nbaris dua\n\nParagraf <dua> & tiga"),
-    ])
+    upload = product_sheet(
+        [
+            import_row("D-1", description='<p onclick="x()">Bagus</p><script>alert(1)</script>'),
+            import_row("D-2", description="Baris satu\nbaris dua\n\nParagraf <dua> & tiga"),
+        ]
+    )
     factories.confirmed_import(factories.product_import(upload, admin_user))
     assert "script" not in Product.objects.get(sku="D-1").description
     assert "onclick" not in Product.objects.get(sku="D-1").description
@@ -179,7 +196,9 @@ def test_description_from_a_file_is_cleaned_of_scripts(admin_user):
 
 
 def test_imported_products_are_found_by_storefront_search(admin_user):
-    factories.confirmed_import(factories.product_import(product_sheet([import_row("S-1", "Batik Tulis Pekalongan")]), admin_user))
+    factories.confirmed_import(
+        factories.product_import(product_sheet([import_row("S-1", "Batik Tulis Pekalongan")]), admin_user)
+    )
     assert [p.sku for p in Product.objects.search("batik")] == ["S-1"]
 
 
@@ -214,7 +233,9 @@ def test_twin_categories_are_refused_rather_than_guessed(admin_user):
 
 def test_a_slash_belongs_to_the_category_name(admin_user):
     bags = factories.category("Tas/Dompet")
-    factories.confirmed_import(factories.product_import(product_sheet([import_row("X-1", category="tas/dompet")]), admin_user))
+    factories.confirmed_import(
+        factories.product_import(product_sheet([import_row("X-1", category="tas/dompet")]), admin_user)
+    )
     assert Product.objects.get().category == bags
 
 

@@ -39,11 +39,13 @@ def test_template_has_headers_an_example_row_and_notes(importer, category):
 def test_upload_preview_then_confirm(importer, admin_user, category):
     kept = factories.product(sku="LAMA-1", name="Lama", category=category, stock=4, price=20_000)
     same = factories.product(sku="SAMA-1", name="Sama", category=category, stock=2, price=30_000)
-    sheet = product_sheet([
-        import_row("BARU-1", "Kaos Baru", category.name, "Rp 150.000", stock=5),
-        import_row("LAMA-1", "Lama", category.name, 25_000, stock=9),
-        import_row("SAMA-1", "Sama", category.name, 30_000, "", 250, 2),
-    ])
+    sheet = product_sheet(
+        [
+            import_row("BARU-1", "Kaos Baru", category.name, "Rp 150.000", stock=5),
+            import_row("LAMA-1", "Lama", category.name, 25_000, stock=9),
+            import_row("SAMA-1", "Sama", category.name, 30_000, "", 250, 2),
+        ]
+    )
 
     response = importer.post(IMPORT_URL, {"file": sheet})
     job = ProductImport.objects.get()
@@ -52,7 +54,16 @@ def test_upload_preview_then_confirm(importer, admin_user, category):
     assert not Product.objects.filter(sku="BARU-1").exists(), "nothing written before confirmation"
 
     page = importer.get(f"{IMPORT_URL}{job.pk}/").content.decode()
-    for text in ["BARU-1", "Baru", "Diperbarui", "Tidak berubah", "Berubah: Harga", "Stok +5", "Stok +5.", "Konfirmasi impor 3 baris"]:
+    for text in [
+        "BARU-1",
+        "Baru",
+        "Diperbarui",
+        "Tidak berubah",
+        "Berubah: Harga",
+        "Stok +5",
+        "Stok +5.",
+        "Konfirmasi impor 3 baris",
+    ]:
         assert text in page
     assert "Stok +5" in page and "Stok +5." in page
 
@@ -150,11 +161,19 @@ def test_export_all_or_filtered_in_the_import_format(importer):
 
     response = importer.get(f"{IMPORT_URL}ekspor/?format=csv&category={food.pk}")
     text = b"".join(response.streaming_content).decode("utf-8-sig")
-    assert list(csv.reader(io.StringIO(text)))[1][:5] == ["M-1", "Keripik", "Makanan", str(Product.objects.get(sku="M-1").price), "20000"]
+    assert list(csv.reader(io.StringIO(text)))[1][:5] == [
+        "M-1",
+        "Keripik",
+        "Makanan",
+        str(Product.objects.get(sku="M-1").price),
+        "20000",
+    ]
 
 
 def test_an_export_uploaded_again_changes_nothing(importer):
-    factories.product(sku="K-1", name="Kaos", category=factories.category("Pakaian"), stock=3, description="<p>Adem</p>")
+    factories.product(
+        sku="K-1", name="Kaos", category=factories.category("Pakaian"), stock=3, description="<p>Adem</p>"
+    )
     factories.product(sku="K-2", name="Topi", stock=0, is_active=False)
     response = importer.get(f"{IMPORT_URL}ekspor/")
     exported = b"".join(response.streaming_content)

@@ -117,7 +117,11 @@ def test_history_lists_every_movement_with_the_stock_after_it(admin_user, cs1_us
     assert response.status_code == 200
     rows = list(response.context["object_list"])
     assert [(m.delta, m.balance) for m in rows] == [(5, 12), (-3, 7), (10, 10)]
-    assert [m.reason for m in rows] == [StockMovement.Reason.RESTOCK, StockMovement.Reason.SALE, StockMovement.Reason.OPENING]
+    assert [m.reason for m in rows] == [
+        StockMovement.Reason.RESTOCK,
+        StockMovement.Reason.SALE,
+        StockMovement.Reason.OPENING,
+    ]
     html = response.content.decode()
     assert desk_url("all", "inspect", order.pk) in html  # the sale links to its order
     assert adjust_url(product) in html
@@ -134,7 +138,9 @@ def test_history_pages_keep_the_running_stock(admin_user, product):
     client = signed_in(admin_user)
     for step in range(60):
         current = Product.objects.get(pk=product.pk).stock
-        client.post(adjust_url(product), {"delta": "1", "reason": "restock", "note": str(step), "expected_stock": str(current)})
+        client.post(
+            adjust_url(product), {"delta": "1", "reason": "restock", "note": str(step), "expected_stock": str(current)}
+        )
 
     second_page = client.get(history_url(product), {"p": 2})
 

@@ -56,6 +56,9 @@ def test_sending_failed_ones_again_starts_them_over(admin_user, failed_order):
 def test_there_is_nothing_to_add_edit_or_delete_by_hand(admin_user, failed_order):
     client = signed_in(admin_user)
     notification = Notification.objects.first()
-    for url in ("/admin/notifikasi/new/", f"/admin/notifikasi/edit/{notification.pk}/",
-                f"/admin/notifikasi/delete/{notification.pk}/"):
+    for url in (
+        "/admin/notifikasi/new/",
+        f"/admin/notifikasi/edit/{notification.pk}/",
+        f"/admin/notifikasi/delete/{notification.pk}/",
+    ):
         assert client.get(url).status_code == 404

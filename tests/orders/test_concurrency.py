@@ -155,7 +155,9 @@ def test_the_last_unit_goes_to_the_first_confirmation_only(buyer, cs_staff):
     for _round in range(5):
         product = factories.product(stock=1)
         first, second = waiting_order(buyer, (product, 1)), waiting_order(buyer, (product, 1))
-        results = run_together(lambda: confirm_payment(first.pk, cs_staff[0]), lambda: confirm_payment(second.pk, cs_staff[1]))
+        results = run_together(
+            lambda: confirm_payment(first.pk, cs_staff[0]), lambda: confirm_payment(second.pk, cs_staff[1])
+        )
 
         assert len(errors(results)) == 1 and isinstance(errors(results)[0], InsufficientStock)
         statuses = sorted(Order.objects.filter(pk__in=[first.pk, second.pk]).values_list("status", "needs_attention"))
@@ -287,7 +289,9 @@ def test_confirm_and_cancel_racing_leave_a_consistent_order(buyer, cs_staff):
     product = factories.product(stock=100)
     for _round in range(8):
         order = waiting_order(buyer, (product, 2))
-        run_together(lambda: confirm_payment(order.pk, cs_staff[0]), lambda: cancel_order(order.pk, cs_staff[1], "batal"))
+        run_together(
+            lambda: confirm_payment(order.pk, cs_staff[0]), lambda: cancel_order(order.pk, cs_staff[1], "batal")
+        )
         order.refresh_from_db()
         net = StockMovement.objects.filter(order=order).aggregate(net=Sum("delta"))["net"] or 0
         # Either cancelled first (nothing taken), or confirmed then cancelled (taken and given back).
@@ -361,7 +365,10 @@ def test_concurrent_first_checkouts_of_a_day_get_distinct_consecutive_numbers(bu
         # Inside a transaction, as the checkout view calls it (it empties the cart in the same one).
         with transaction.atomic():
             return place_order(
-                buyer, items=items, address=factories.shipping_address(), shipping={"courier": "JNE", "service": "REG", "cost": 0}
+                buyer,
+                items=items,
+                address=factories.shipping_address(),
+                shipping={"courier": "JNE", "service": "REG", "cost": 0},
             )
 
     results = run_together(*[checkout for _ in range(12)])

@@ -60,14 +60,16 @@ def test_verification_queue_marks_proofs_waiting_too_long(buyer, product, cs1_us
 
     html = signed_in(cs1_user).get(desk_url("verification", "index")).content.decode()
 
-    rows = {order.number: html[html.index(order.number):][:3000] for order in (late, fresh)}
+    rows = {order.number: html[html.index(order.number) :][:3000] for order in (late, fresh)}
     late_row = rows[late.number].split("</tr>")[0]
     fresh_row = rows[fresh.number].split("</tr>")[0]
     assert "Terlambat" in late_row
     assert "Terlambat" not in fresh_row
 
 
-def test_order_page_shows_proof_full_size_lines_with_stock_and_payment_history(buyer, product, second_product, cs1_user):
+def test_order_page_shows_proof_full_size_lines_with_stock_and_payment_history(
+    buyer, product, second_product, cs1_user
+):
     order = waiting_order(buyer, (product, 2), (second_product, 1))
     proof = order.payment_proofs.get()
 
@@ -272,7 +274,7 @@ def test_fulfilment_queue_lists_paid_orders_oldest_payment_first(buyer, product,
     assert list(response.context["object_list"]) == [older, newer]
     html = response.content.decode()
     assert waiting.number not in html and on_its_way.number not in html
-    older_row = html[html.index(older.number):].split("</tr>")[0]
+    older_row = html[html.index(older.number) :].split("</tr>")[0]
     assert "Terlambat" in older_row
 
     shipped_list = client.get(desk_url("fulfilment", "index", query="?stage=shipped"))

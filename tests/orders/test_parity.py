@@ -33,12 +33,12 @@ PATHS = {"database": payment._confirm_in_database, "python": payment._confirm_in
 def world(buyer, stocks, lines, *, proof=True):
     """Fresh products ending with `stocks`, and one order of `lines` ((product index, quantity), ...)
     placed while they still had enough: what was sold to others since is a correction here."""
-    wanted = {index: quantity for index, quantity in lines}
+    wanted = dict(lines)
     products = [factories.product(stock=max(stock, wanted.get(n, 0))) for n, stock in enumerate(stocks)]
     order = factories.order(buyer, *[(products[index], quantity) for index, quantity in lines])
     if proof:
         services.submit_payment_proof(order, buyer, factories.proof_file())
-    for product, stock in zip(products, stocks):
+    for product, stock in zip(products, stocks, strict=True):
         product.refresh_from_db()
         if product.stock != stock:
             move_stock(product.pk, stock - product.stock, StockMovement.Reason.CORRECTION)
@@ -58,20 +58,29 @@ def books(order, products):
     index = {product.pk: n for n, product in enumerate(products)}
     order = Order.objects.get(pk=order.pk)
     return {
-        "order": (order.status, order.paid_at is not None, order.needs_attention,
-                  _anonymous(order.attention_note, order, products)),
-        "events": list(OrderEvent.objects.filter(order=order).order_by("pk").values_list(
-            "from_status", "to_status", "actor_id", "note")),
+        "order": (
+            order.status,
+            order.paid_at is not None,
+            order.needs_attention,
+            _anonymous(order.attention_note, order, products),
+        ),
+        "events": list(
+            OrderEvent.objects.filter(order=order)
+            .order_by("pk")
+            .values_list("from_status", "to_status", "actor_id", "note")
+        ),
         "movements": sorted(
             (index[product_id], delta, reason, actor_id, note.replace(order.number, "#"))
             for product_id, delta, reason, actor_id, note in StockMovement.objects.filter(order=order).values_list(
-                "product_id", "delta", "reason", "actor_id", "note")
+                "product_id", "delta", "reason", "actor_id", "note"
+            )
         ),
         "stock": [p.stock for p in type(products[0]).objects.filter(pk__in=index).order_by("pk")],
         "ledger": [sum(p.stock_movements.values_list("delta", flat=True)) for p in products],
         "proofs": list(PaymentProof.objects.filter(order=order).values_list("status", "reviewed_by_id")),
-        "proofs_reviewed": [at is not None for at in PaymentProof.objects.filter(order=order).values_list(
-            "reviewed_at", flat=True)],
+        "proofs_reviewed": [
+            at is not None for at in PaymentProof.objects.filter(order=order).values_list("reviewed_at", flat=True)
+        ],
         "notifications": sorted(Notification.objects.filter(order=order).values_list("kind", flat=True)),
     }
 
@@ -176,7 +185,8 @@ def test_a_short_refusal_names_every_short_product_with_its_numbers(buyer, cs):
     with pytest.raises(InsufficientStock) as refused:
         services.confirm_payment(order.pk, cs)
     assert [(s.product_id, s.requested, s.available) for s in refused.value.shortages] == [
-        (products[0].pk, 3, 1), (products[1].pk, 2, 0)
+        (products[0].pk, 3, 1),
+        (products[1].pk, 2, 0),
     ]
 
 
@@ -208,10 +218,16 @@ def expiry_books(orders):
     for name, order in orders.items():
         order = Order.objects.get(pk=order.pk)
         result[name] = (
-            order.status, order.needs_attention, order.attention_note, order.cancel_reason,
+            order.status,
+            order.needs_attention,
+            order.attention_note,
+            order.cancel_reason,
             order.cancelled_at is not None,
-            list(OrderEvent.objects.filter(order=order, to_status=Status.CANCELLED).values_list(
-                "from_status", "actor_id", "note")),
+            list(
+                OrderEvent.objects.filter(order=order, to_status=Status.CANCELLED).values_list(
+                    "from_status", "actor_id", "note"
+                )
+            ),
             sorted(Notification.objects.filter(order=order, kind="cancelled").values_list("kind", flat=True)),
         )
     return result
@@ -236,6 +252,11 @@ def test_an_expiry_batch_does_alike_in_one_statement_and_in_python(buyer, produc
     assert results["database"] == results["python"]
     counted, books = results["database"]
     assert counted == 4
-    assert {name for name, row in books.items() if row[0] == Status.CANCELLED} == {"unpaid", "unverified", "flagged", "legacy"}
+    assert {name for name, row in books.items() if row[0] == Status.CANCELLED} == {
+        "unpaid",
+        "unverified",
+        "flagged",
+        "legacy",
+    }
     assert books["unverified"][1:3] == (True, str(cancelling.UNVERIFIED_REFUND_NOTE))
     assert books["flagged"][1:3] == (True, "Transfer ganda")

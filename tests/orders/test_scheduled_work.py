@@ -1,5 +1,6 @@
 """Scheduled work and notifications: the expiry schedule, the cron command, emails sent after commit."""
 
+import io
 import os
 import subprocess
 import sys
@@ -38,7 +39,7 @@ def test_the_expiry_schedule_exists_after_migrate():
 
 @pytest.mark.django_db
 def test_setting_up_schedules_twice_makes_no_duplicate():
-    call_command("setup_schedules", stdout=open(os.devnull, "w"))
+    call_command("setup_schedules", stdout=io.StringIO())
     ensure_schedules(Schedule)
     for spec in SCHEDULES:
         assert Schedule.objects.filter(name=spec["name"]).count() == 1
@@ -188,8 +189,13 @@ def test_a_real_qcluster_worker_runs_a_task_end_to_end(buyer, product, tmp_path)
     (tmp_path / "qsettings.py").write_text(settings_code)
     env["PYTHONPATH"] = f"{tmp_path}{os.pathsep}{ROOT}"
     env["DJANGO_SETTINGS_MODULE"] = "qsettings"
-    worker = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and not Task.objects.filter(name="e2e-email").exists():

@@ -126,7 +126,12 @@ def test_place_order_refuses_prices_the_buyer_did_not_see(buyer, product, second
         {"product_id": second_product.pk, "quantity": 1, "unit_price": second_product.price},
     ]
     with pytest.raises(PriceChanged) as error:
-        place_order(buyer, items=items, address=factories.shipping_address(), shipping={"courier": "JNE", "service": "REG", "cost": 0})
+        place_order(
+            buyer,
+            items=items,
+            address=factories.shipping_address(),
+            shipping={"courier": "JNE", "service": "REG", "cost": 0},
+        )
     assert [(c.product_id, c.seen_price, c.current_price) for c in error.value.changes] == [
         (product.pk, product.price - 1000, product.price)
     ]
@@ -137,7 +142,10 @@ def test_place_order_refuses_prices_the_buyer_did_not_see(buyer, product, second
 def test_place_order_merges_repeated_products_into_one_line(buyer, product):
     items = [{"product_id": product.pk, "quantity": 2, "unit_price": product.price}] * 2
     order = place_order(
-        buyer, items=items, address=factories.shipping_address(), shipping={"courier": "JNE", "service": "REG", "cost": 0}
+        buyer,
+        items=items,
+        address=factories.shipping_address(),
+        shipping={"courier": "JNE", "service": "REG", "cost": 0},
     )
     assert list(order.lines.values_list("product_id", "quantity")) == [(product.pk, 4)]
 
@@ -173,7 +181,9 @@ def test_place_order_refuses_malformed_input_with_a_message(buyer, product, item
 # --- submit_payment_proof --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind, content_type", [("jpeg", "image/jpeg"), ("png", "image/png"), ("pdf", "application/pdf")])
+@pytest.mark.parametrize(
+    "kind, content_type", [("jpeg", "image/jpeg"), ("png", "image/png"), ("pdf", "application/pdf")]
+)
 def test_proof_moves_the_order_to_verification(buyer, product, kind, content_type):
     order = factories.order(buyer, (product, 1))
     proof = submit_payment_proof(order, buyer, factories.proof_file(kind, name="IMG 2026 (1).weird"))
@@ -236,7 +246,11 @@ def test_confirm_takes_stock_once_and_records_it(waiting_order, product, cs1_use
     proof = waiting_order.payment_proofs.get()
     assert (proof.status, proof.reviewed_by) == (PaymentProof.Status.ACCEPTED, cs1_user)
     event = OrderEvent.objects.filter(order=waiting_order).last()
-    assert (event.from_status, event.to_status, event.actor) == (Status.WAITING_VERIFICATION, Status.PROCESSED, cs1_user)
+    assert (event.from_status, event.to_status, event.actor) == (
+        Status.WAITING_VERIFICATION,
+        Status.PROCESSED,
+        cs1_user,
+    )
 
     # A double click, a second CS, a replayed callback: nothing more is taken.
     confirm_payment(waiting_order.pk, cs1_user)

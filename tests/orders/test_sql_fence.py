@@ -13,13 +13,13 @@ import pytest
 from django.db import connection
 
 import shop.orders
+from shop.catalog.models import Product
 from shop.inventory.models import StockMovement
 from shop.notifications.models import Notification
 from shop.orders.models import Order, OrderEvent, OrderLine
 from shop.orders.services import expiry, payment
 from shop.orders.status import PAID, TRANSITIONS, OrderStatus
 from shop.payments.models import PaymentProof
-from shop.catalog.models import Product
 
 SQL_DIR = Path(shop.orders.__file__).parent / "sql"
 MIGRATIONS = Path(shop.orders.__file__).parent.parent / "migrations"
@@ -83,7 +83,9 @@ PLAIN_SQL_STRINGS = {"", "{}", "[]", ", ", "stock of order % changed under its l
 
 
 def versions():
-    found = {int(re.fullmatch(r"confirm_payment_v(\d+)\.sql", path.name).group(1)): path for path in SQL_DIR.glob("*.sql")}
+    found = {
+        int(re.fullmatch(r"confirm_payment_v(\d+)\.sql", path.name).group(1)): path for path in SQL_DIR.glob("*.sql")
+    }
     return [found[number] for number in sorted(found)]
 
 
@@ -175,9 +177,9 @@ def test_its_statuses_are_those_of_the_status_table():
     assert already_paid == set(PAID)
     assert confirmable == set(confirming.sources)
     assert re.findall(r"UPDATE shop_order\s+SET status = '(\w+)'", sql) == [confirming.target]
-    assert re.findall(r"INSERT INTO shop_orderevent .*?VALUES \(p_order, p_actor, v_order.status, '(\w+)'", sql, re.S) == [
-        confirming.target
-    ]
+    assert re.findall(
+        r"INSERT INTO shop_orderevent .*?VALUES \(p_order, p_actor, v_order.status, '(\w+)'", sql, re.S
+    ) == [confirming.target]
     assert f"'{StockMovement.Reason.SALE}'" in sql and f"'{Notification.Kind.PAID}'" in sql
     assert f"'{PaymentProof.Status.SUBMITTED}'" in sql and f"'{PaymentProof.Status.ACCEPTED}'" in sql
 

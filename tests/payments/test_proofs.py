@@ -67,7 +67,9 @@ def test_a_post_without_a_file_says_what_is_missing(signed_in, order):
 
 
 def test_uploading_to_another_buyers_order_answers_404_and_changes_nothing(order, other_buyer):
-    response = helpers.signed_in(other_buyer).post(order_url("payment_proof_upload", order), {"file": factories.proof_file("jpeg")})
+    response = helpers.signed_in(other_buyer).post(
+        order_url("payment_proof_upload", order), {"file": factories.proof_file("jpeg")}
+    )
 
     assert response.status_code == 404
     assert_nothing_changed(order)

@@ -54,8 +54,18 @@ class FakeMeilisearch:
 
     @staticmethod
     def task(kind):
-        return 202, {}, json.dumps(
-            {"taskUid": 1, "indexUid": INDEX, "status": "enqueued", "type": kind, "enqueuedAt": "2025-01-01T00:00:00.000000Z"}
+        return (
+            202,
+            {},
+            json.dumps(
+                {
+                    "taskUid": 1,
+                    "indexUid": INDEX,
+                    "status": "enqueued",
+                    "type": kind,
+                    "enqueuedAt": "2025-01-01T00:00:00.000000Z",
+                }
+            ),
         )
 
     def handle(self, request):
@@ -102,9 +112,19 @@ class FakeMeilisearch:
         if "hitsPerPage" in body:
             size = body["hitsPerPage"]
             start = (body["page"] - 1) * size
-            return {"hits": hits[start : start + size], "totalHits": len(hits), "page": body["page"], "hitsPerPage": size}
+            return {
+                "hits": hits[start : start + size],
+                "totalHits": len(hits),
+                "page": body["page"],
+                "hitsPerPage": size,
+            }
         offset, limit = body.get("offset", 0), body.get("limit", 20)
-        return {"hits": hits[offset : offset + limit], "estimatedTotalHits": len(hits), "offset": offset, "limit": limit}
+        return {
+            "hits": hits[offset : offset + limit],
+            "estimatedTotalHits": len(hits),
+            "offset": offset,
+            "limit": limit,
+        }
 
 
 @pytest.fixture
@@ -261,16 +281,23 @@ def test_pagination_asks_meilisearch_for_one_page_at_a_time(client, meili, catal
     page = response.context["page_obj"]
     assert page.paginator.count == 5
     assert [p.pk for p in response.context["products"]] == [teas[2].pk, teas[3].pk]
-    windows = [(b.get("offset"), b.get("limit")) for b in meili.bodies("POST", f"/indexes/{INDEX}/search") if "limit" in b]
+    windows = [
+        (b.get("offset"), b.get("limit")) for b in meili.bodies("POST", f"/indexes/{INDEX}/search") if "limit" in b
+    ]
     assert windows == [(2, 2)]
 
 
 def test_queryset_filters_and_ordering_become_meilisearch_parameters(meili):
     backend = get_search_backend("storefront")
     queryset = Product.objects.filter(is_active=True, price__gte=10_000, price__lt=50_000).exclude(category__in=[3, 4])
-    compiler = backend.query_compiler_class(queryset.order_by("-price"), "kopi", operator="or", order_by_relevance=False)
+    compiler = backend.query_compiler_class(
+        queryset.order_by("-price"), "kopi", operator="or", order_by_relevance=False
+    )
     params = compiler.search_params()
-    assert params["filter"] == "(is_active = true) AND (price >= 10000) AND (price < 50000) AND (NOT ((category_id IN [3, 4]) AND (category_id IS NOT NULL)))"
+    assert (
+        params["filter"]
+        == "(is_active = true) AND (price >= 10000) AND (price < 50000) AND (NOT ((category_id IN [3, 4]) AND (category_id IS NOT NULL)))"
+    )
     assert params["sort"] == ["price:desc"]
     assert params["matchingStrategy"] == "last"
 
@@ -321,7 +348,9 @@ def test_against_a_real_meilisearch_server(settings, catalog_page, category):
     backend = get_search_backend("storefront")
     index = backend.get_index_for_model(Product)
     try:
-        coffee = factories.product(name="Kopi Gayo Arabika", sku="DEMO-008", category=category, description="<p>Sangrai medium</p>")
+        coffee = factories.product(
+            name="Kopi Gayo Arabika", sku="DEMO-008", category=category, description="<p>Sangrai medium</p>"
+        )
         factories.product(name="Kopi Luwak", category=category, is_active=False)
         factories.product(name="Teh Melati", category=category)
         _wait_for_tasks(backend)

@@ -80,7 +80,17 @@ def shelf(catalog_page):
         ("makanan ringan", ["Keripik Singkong Balado"]),
         ("balado", ["Keripik Singkong Balado"]),
     ],
-    ids=["name", "two-words", "sku", "sku-lowercase", "description", "description-2", "category", "category-2", "name-and-description"],
+    ids=[
+        "name",
+        "two-words",
+        "sku",
+        "sku-lowercase",
+        "description",
+        "description-2",
+        "category",
+        "category-2",
+        "name-and-description",
+    ],
 )
 def test_finds_products_by_name_sku_description_and_category(client, shelf, q, expected):
     assert sorted(found(search(client, q))) == expected
@@ -154,7 +164,10 @@ def many_teas(catalog_page, category, settings):
     return [factories.product(name=f"Teh Melati {i}", category=category) for i in range(5)]
 
 
-@pytest.mark.parametrize("halaman, expected_page, expected_count", [(1, 1, 2), (2, 2, 2), (3, 3, 1), ("99", 3, 1), ("abc", 1, 2), ("-1", 3, 1)])
+@pytest.mark.parametrize(
+    "halaman, expected_page, expected_count",
+    [(1, 1, 2), (2, 2, 2), (3, 3, 1), ("99", 3, 1), ("abc", 1, 2), ("-1", 3, 1)],
+)
 def test_pagination(client, many_teas, halaman, expected_page, expected_count):
     response = search(client, "teh melati", halaman=halaman)
     page = response.context["page_obj"]
@@ -231,7 +244,13 @@ def test_odd_query_keeps_the_useful_words(client, shelf):
 
 @pytest.mark.parametrize(
     "raw, normalized",
-    [("  Kopi   Gayo ", "Kopi Gayo"), ('"kopi" AND (teh)', "kopi AND teh"), ("DEMO-001", "DEMO-001"), ("1.5kg", "1.5kg"), ("!!!", "")],
+    [
+        ("  Kopi   Gayo ", "Kopi Gayo"),
+        ('"kopi" AND (teh)', "kopi AND teh"),
+        ("DEMO-001", "DEMO-001"),
+        ("1.5kg", "1.5kg"),
+        ("!!!", ""),
+    ],
 )
 def test_normalize_query(raw, normalized):
     assert normalize_query(raw) == normalized

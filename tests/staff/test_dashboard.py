@@ -18,11 +18,13 @@ def tiles(user):
     html = signed_in(user).get("/admin/").content.decode()
     if "data-shop-dashboard" not in html:
         return {}
-    panel = html[html.index("data-shop-dashboard"):]
+    panel = html[html.index("data-shop-dashboard") :]
     panel = panel[: panel.index("</section>")]
     return {
         label.strip(): (int(count), url)
-        for url, count, label in re.findall(r'<a href="([^"]+)"[^>]*>\s*<strong data-count>(\d+)</strong>([^<]+)</a>', panel)
+        for url, count, label in re.findall(
+            r'<a href="([^"]+)"[^>]*>\s*<strong data-count>(\d+)</strong>([^<]+)</a>', panel
+        )
     }
 
 

@@ -54,7 +54,12 @@ PAGES = [
     ("verification: reject page", "waiting", lambda o, p: desk_url("verification", "reject", o.pk), {CS1, ADMIN}),
     ("verification: cancel page", "waiting", lambda o, p: desk_url("verification", "cancel", o.pk), {CS1, ADMIN}),
     ("Pemrosesan Pesanan", None, lambda o, p: desk_url("fulfilment", "index"), {CS2, ADMIN}),
-    ("fulfilment: shipped filter", None, lambda o, p: desk_url("fulfilment", "index", query="?stage=shipped"), {CS2, ADMIN}),
+    (
+        "fulfilment: shipped filter",
+        None,
+        lambda o, p: desk_url("fulfilment", "index", query="?stage=shipped"),
+        {CS2, ADMIN},
+    ),
     ("fulfilment: order", "processed", lambda o, p: desk_url("fulfilment", "inspect", o.pk), {CS2, ADMIN}),
     ("fulfilment: packing slip", "processed", lambda o, p: desk_url("fulfilment", "packing_slip", o.pk), {CS2, ADMIN}),
     ("fulfilment: label A6", "processed", lambda o, p: desk_url("fulfilment", "shipping_label", o.pk), {CS2, ADMIN}),
@@ -108,17 +113,66 @@ def _stock_adjustment(product):
 ACTIONS = [
     ("confirm", "waiting", ("verification", "confirm"), {}, {CS1, ADMIN}, OrderStatus.PROCESSED),
     ("confirm from Semua Pesanan", "waiting", ("all", "confirm"), {}, {ADMIN}, OrderStatus.PROCESSED),
-    ("reject", "waiting", ("verification", "reject"), {"reason": "Nominal kurang"}, {CS1, ADMIN}, OrderStatus.PENDING_PAYMENT),
-    ("cancel unpaid", "waiting", ("verification", "cancel"), {"reason": "Minta batal"}, {CS1, ADMIN}, OrderStatus.CANCELLED),
-    ("ship", "processed", ("fulfilment", "ship"), {"courier": "jne", "tracking_number": "JP1"}, {CS2, ADMIN}, OrderStatus.SHIPPED),
+    (
+        "reject",
+        "waiting",
+        ("verification", "reject"),
+        {"reason": "Nominal kurang"},
+        {CS1, ADMIN},
+        OrderStatus.PENDING_PAYMENT,
+    ),
+    (
+        "cancel unpaid",
+        "waiting",
+        ("verification", "cancel"),
+        {"reason": "Minta batal"},
+        {CS1, ADMIN},
+        OrderStatus.CANCELLED,
+    ),
+    (
+        "ship",
+        "processed",
+        ("fulfilment", "ship"),
+        {"courier": "jne", "tracking_number": "JP1"},
+        {CS2, ADMIN},
+        OrderStatus.SHIPPED,
+    ),
     ("complete", "shipped", ("fulfilment", "complete"), {}, {CS2, ADMIN}, OrderStatus.COMPLETED),
-    ("cancel processed", "processed", ("fulfilment", "cancel"), {"reason": "Rusak"}, {CS2, ADMIN}, OrderStatus.CANCELLED),
-    ("cancel processed from Semua Pesanan", "processed", ("all", "cancel"), {"reason": "Rusak"}, {ADMIN}, OrderStatus.CANCELLED),
+    (
+        "cancel processed",
+        "processed",
+        ("fulfilment", "cancel"),
+        {"reason": "Rusak"},
+        {CS2, ADMIN},
+        OrderStatus.CANCELLED,
+    ),
+    (
+        "cancel processed from Semua Pesanan",
+        "processed",
+        ("all", "cancel"),
+        {"reason": "Rusak"},
+        {ADMIN},
+        OrderStatus.CANCELLED,
+    ),
     # A desk acts only on the orders it holds, and cancelling belongs to the desk holding the order.
-    ("cancel processed through the verification desk", "processed", ("verification", "cancel"), {"reason": "x"}, set(), None),
+    (
+        "cancel processed through the verification desk",
+        "processed",
+        ("verification", "cancel"),
+        {"reason": "x"},
+        set(),
+        None,
+    ),
     ("cancel unpaid through the fulfilment desk", "waiting", ("fulfilment", "cancel"), {"reason": "x"}, set(), None),
     ("confirm through the fulfilment desk", "waiting", ("fulfilment", "confirm"), {}, set(), None),
-    ("ship through the verification desk", "processed", ("verification", "ship"), {"courier": "jne", "tracking_number": "JP2"}, set(), None),
+    (
+        "ship through the verification desk",
+        "processed",
+        ("verification", "ship"),
+        {"courier": "jne", "tracking_number": "JP2"},
+        set(),
+        None,
+    ),
     ("confirm an unpaid order without a proof", "pending", ("verification", "confirm"), {}, set(), None),
 ]
 
@@ -249,7 +303,11 @@ def test_the_demo_accounts_of_seed_000_reach_their_own_desks_only():
     from home.management.commands.seed_demo import DEMO_ACCOUNTS, Command
 
     Command().accounts()
-    desks = {"verification": desk_url("verification", "index"), "fulfilment": desk_url("fulfilment", "index"), "all": desk_url("all", "index")}
+    desks = {
+        "verification": desk_url("verification", "index"),
+        "fulfilment": desk_url("fulfilment", "index"),
+        "all": desk_url("all", "index"),
+    }
     expected = {
         "admin@toko.com": {"verification", "fulfilment", "all"},
         "cs1@toko.com": {"verification"},

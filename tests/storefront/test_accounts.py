@@ -105,9 +105,19 @@ def google_id_token(email, *, sub="107353926327", name="Siti Rahayu", audience="
 
     now = int(time.time())
     claims = {
-        "iss": "https://accounts.google.com", "azp": audience, "aud": audience, "sub": sub, "email": email,
-        "email_verified": True, "at_hash": "HK6E_P6Dh8Y93mRNtsDB1Q", "name": name, "given_name": name.split()[0],
-        "family_name": name.split()[-1], "locale": "id", "iat": now, "exp": now + 3600,
+        "iss": "https://accounts.google.com",
+        "azp": audience,
+        "aud": audience,
+        "sub": sub,
+        "email": email,
+        "email_verified": True,
+        "at_hash": "HK6E_P6Dh8Y93mRNtsDB1Q",
+        "name": name,
+        "given_name": name.split()[0],
+        "family_name": name.split()[-1],
+        "locale": "id",
+        "iat": now,
+        "exp": now + 3600,
     }
     return jwt.encode(claims, "not-googles-key-" * 4, algorithm="HS256")
 
@@ -124,11 +134,16 @@ def sign_in_with_google(client, email, **claims):
     assert sent["client_id"] == ["id-from-google"]
     assert sent["redirect_uri"] == ["http://testserver/accounts/google/login/callback/"]
     with responses.RequestsMock() as google:
-        google.post(GOOGLE_TOKEN_URL, json={
-            "access_token": "ya29.a0AfH6SMBx-recorded", "expires_in": 3599, "token_type": "Bearer",
-            "scope": "openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile",
-            "id_token": google_id_token(email, **claims),
-        })
+        google.post(
+            GOOGLE_TOKEN_URL,
+            json={
+                "access_token": "ya29.a0AfH6SMBx-recorded",
+                "expires_in": 3599,
+                "token_type": "Bearer",
+                "scope": "openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile",
+                "id_token": google_id_token(email, **claims),
+            },
+        )
         response = client.get(
             "/accounts/google/login/callback/", {"state": sent["state"][0], "code": "4/0AX4XfWh-recorded"}, follow=True
         )

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 def shelf(catalog_page, category):
     """Three categories' worth of products, one inactive, one sold out."""
     other = factories.category(name="Minuman")
-    products = [factories.product(category=category, name=f"Keripik {i}", stock=5, price=10_000 + i * 1000) for i in range(5)]
+    products = [
+        factories.product(category=category, name=f"Keripik {i}", stock=5, price=10_000 + i * 1000) for i in range(5)
+    ]
     products += [factories.product(category=other, name=f"Kopi {i}", stock=5, price=50_000 + i) for i in range(3)]
     factories.product(category=category, name="Produk Tersembunyi", stock=5, is_active=False)
     factories.product(category=other, name="Kopi Habis", stock=0)
@@ -25,14 +27,42 @@ def test_home_page_renders_with_every_block(client, shelf):
 
     from home.demo.images import draw_picture
 
-    image = Image.objects.create(title="hero", file=ContentFile(draw_picture("Hero", "#e8562a", size=(320, 120)), name="hero.jpg"))
+    image = Image.objects.create(
+        title="hero", file=ContentFile(draw_picture("Hero", "#e8562a", size=(320, 120)), name="hero.jpg")
+    )
     home = HomePage.objects.get()
     home.body = [
-        ("hero", {"image": image, "heading": "Produk lokal pilihan", "text": "Teks", "cta_text": "Belanja", "cta_page": None, "cta_url": "/produk/"}),
+        (
+            "hero",
+            {
+                "image": image,
+                "heading": "Produk lokal pilihan",
+                "text": "Teks",
+                "cta_text": "Belanja",
+                "cta_page": None,
+                "cta_url": "/produk/",
+            },
+        ),
         ("product_grid", {"heading": "Terbaru", "source": "newest", "category": None, "products": [], "limit": 4}),
-        ("product_grid", {"heading": "Kopi", "source": "category", "category": shelf["other"], "products": [], "limit": 4}),
-        ("product_grid", {"heading": "Pilihan", "source": "picked", "category": None, "products": shelf["products"][:2], "limit": 4}),
-        ("promo_banner", {"image": None, "heading": "Gratis ongkir", "text": "", "link_page": None, "link_url": "", "colour": "green"}),
+        (
+            "product_grid",
+            {"heading": "Kopi", "source": "category", "category": shelf["other"], "products": [], "limit": 4},
+        ),
+        (
+            "product_grid",
+            {"heading": "Pilihan", "source": "picked", "category": None, "products": shelf["products"][:2], "limit": 4},
+        ),
+        (
+            "promo_banner",
+            {
+                "image": None,
+                "heading": "Gratis ongkir",
+                "text": "",
+                "link_page": None,
+                "link_url": "",
+                "colour": "green",
+            },
+        ),
         ("rich_text", "<p>Selamat datang</p>"),
     ]
     home.save_revision().publish()
@@ -46,7 +76,11 @@ def test_home_page_renders_with_every_block(client, shelf):
 
 def test_standard_page_renders(client):
     home = HomePage.objects.get()
-    home.add_child(instance=StandardPage(title="Cara Belanja", slug="cara-belanja", intro="Mudah", body=[("rich_text", "<p>Langkah satu</p>")]))
+    home.add_child(
+        instance=StandardPage(
+            title="Cara Belanja", slug="cara-belanja", intro="Mudah", body=[("rich_text", "<p>Langkah satu</p>")]
+        )
+    )
     response = client.get("/cara-belanja/")
     assert response.status_code == 200
     assert "Langkah satu" in response.content.decode()
@@ -135,7 +169,14 @@ def test_catalog_query_count_does_not_grow_with_products(client, catalog_page, c
 
 
 def test_product_page(client, catalog_page, category):
-    product = factories.product(category=category, name="Kopi Gayo", price=85_000, compare_at_price=100_000, stock=4, description="<p>Arabika</p>")
+    product = factories.product(
+        category=category,
+        name="Kopi Gayo",
+        price=85_000,
+        compare_at_price=100_000,
+        stock=4,
+        description="<p>Arabika</p>",
+    )
     response = client.get(product.get_absolute_url())
     html = response.content.decode()
     assert response.status_code == 200
@@ -167,6 +208,8 @@ def test_landing_page_renders_its_blocks(client):
     from home.models import LandingPage
 
     home = HomePage.objects.get()
-    home.add_child(instance=LandingPage(title="Promo Lebaran", slug="promo-lebaran", body=[("rich_text", "<p>Diskon 20%</p>")]))
+    home.add_child(
+        instance=LandingPage(title="Promo Lebaran", slug="promo-lebaran", body=[("rich_text", "<p>Diskon 20%</p>")])
+    )
     response = client.get("/promo-lebaran/")
     assert response.status_code == 200 and "Diskon 20%" in response.content.decode()

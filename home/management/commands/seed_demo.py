@@ -45,7 +45,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, force=False, **options):
         if not settings.DEBUG and not force:
-            raise CommandError("seed_demo only runs with DEBUG on (it adds demo accounts with known passwords); use --force to override.")
+            raise CommandError(
+                "seed_demo only runs with DEBUG on (it adds demo accounts with known passwords); use --force to override."
+            )
         with transaction.atomic():
             home = self.pages()
             categories = self.categories()
@@ -91,7 +93,9 @@ class Command(BaseCommand):
 
     def products(self, categories):
         created = 0
-        for index, (category_slug, name, price, compare, weight, stock, description) in enumerate(demo_catalog.PRODUCTS, 1):
+        for index, (category_slug, name, price, compare, weight, stock, description) in enumerate(
+            demo_catalog.PRODUCTS, 1
+        ):
             sku = f"DEMO-{index:03d}"
             if Product.objects.filter(sku=sku).exists():
                 continue
@@ -119,37 +123,54 @@ class Command(BaseCommand):
         banner_image = _image("Demo banner", draw_picture("", "#15803d", size=(480, 240)))
         catalog = CatalogPage.objects.first()
         home.body = [
-            ("hero", {
-                "image": hero_image,
-                "heading": "Produk lokal pilihan, langsung dari perajinnya",
-                "text": "Keripik, kopi, bumbu, kerajinan dan fashion muslim dari UMKM se-Indonesia.",
-                "cta_text": "Belanja sekarang",
-                "cta_page": catalog,
-                "cta_url": "",
-            }),
-            ("product_grid", {"heading": "Produk terbaru", "source": "newest", "category": None, "products": [], "limit": 10}),
-            ("promo_banner", {
-                "image": banner_image,
-                "heading": "Gratis ongkir se-Jawa",
-                "text": "Untuk belanja minimal Rp 200.000 sampai akhir bulan.",
-                "link_page": catalog,
-                "link_url": "",
-                "colour": "green",
-            }),
-            ("product_grid", {
-                "heading": "Kopi & minuman",
-                "source": "category",
-                "category": categories["minuman"][0],
-                "products": [],
-                "limit": 5,
-            }),
-            ("product_grid", {
-                "heading": "Pilihan kami",
-                "source": "picked",
-                "category": None,
-                "products": list(Product.objects.filter(sku__in=["DEMO-008", "DEMO-022", "DEMO-028", "DEMO-034", "DEMO-015"])),
-                "limit": 5,
-            }),
+            (
+                "hero",
+                {
+                    "image": hero_image,
+                    "heading": "Produk lokal pilihan, langsung dari perajinnya",
+                    "text": "Keripik, kopi, bumbu, kerajinan dan fashion muslim dari UMKM se-Indonesia.",
+                    "cta_text": "Belanja sekarang",
+                    "cta_page": catalog,
+                    "cta_url": "",
+                },
+            ),
+            (
+                "product_grid",
+                {"heading": "Produk terbaru", "source": "newest", "category": None, "products": [], "limit": 10},
+            ),
+            (
+                "promo_banner",
+                {
+                    "image": banner_image,
+                    "heading": "Gratis ongkir se-Jawa",
+                    "text": "Untuk belanja minimal Rp 200.000 sampai akhir bulan.",
+                    "link_page": catalog,
+                    "link_url": "",
+                    "colour": "green",
+                },
+            ),
+            (
+                "product_grid",
+                {
+                    "heading": "Kopi & minuman",
+                    "source": "category",
+                    "category": categories["minuman"][0],
+                    "products": [],
+                    "limit": 5,
+                },
+            ),
+            (
+                "product_grid",
+                {
+                    "heading": "Pilihan kami",
+                    "source": "picked",
+                    "category": None,
+                    "products": list(
+                        Product.objects.filter(sku__in=["DEMO-008", "DEMO-022", "DEMO-028", "DEMO-034", "DEMO-015"])
+                    ),
+                    "limit": 5,
+                },
+            ),
         ]
         home.save_revision().publish()
 

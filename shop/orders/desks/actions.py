@@ -24,9 +24,7 @@ from .base import OrderDeskMixin
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Alasan"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    reason = forms.CharField(label=gettext_lazy("Alasan"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class RejectForm(ReasonForm):
@@ -181,9 +179,9 @@ class ConfirmPaymentView(OrderActionView):
         confirm_payment(self.order, self.request.user)
 
     def success_message(self):
-        return _("Pembayaran %(number)s dikonfirmasi; stok sudah dikurangi dan pesanan diteruskan ke Pemrosesan Pesanan.") % {
-            "number": self.order.number
-        }
+        return _(
+            "Pembayaran %(number)s dikonfirmasi; stok sudah dikurangi dan pesanan diteruskan ke Pemrosesan Pesanan."
+        ) % {"number": self.order.number}
 
     def repeat_message(self):
         return _("Pembayaran %(number)s sudah dikonfirmasi sebelumnya; stok tidak dikurangi lagi.") % {
@@ -227,9 +225,7 @@ class ShipOrderView(OrderActionView):
         return ShipForm(data, initial=initial)
 
     def perform(self, data):
-        ship_order(
-            self.order, self.request.user, courier_name(data["courier"]), data["tracking_number"]
-        )
+        ship_order(self.order, self.request.user, courier_name(data["courier"]), data["tracking_number"])
 
     def success_message(self):
         return _("Pesanan %(number)s dikirim dengan %(courier)s, resi %(tracking)s.") % {

@@ -85,7 +85,9 @@ def order_status_column():
 
 
 def attention_column():
-    return StatusFlagColumn("needs_attention", label=gettext_lazy("Perhatian"), true_label=gettext_lazy("Perlu perhatian"))
+    return StatusFlagColumn(
+        "needs_attention", label=gettext_lazy("Perhatian"), true_label=gettext_lazy("Perlu perhatian")
+    )
 
 
 # --- Filters ------------------------------------------------------------------------------------
@@ -104,7 +106,10 @@ class FulfilmentFilterSet(AttentionFilterSet):
     stage = django_filters.ChoiceFilter(
         label=gettext_lazy("Tahap"),
         field_name="status",
-        choices=[(OrderStatus.PROCESSED, gettext_lazy("Perlu dikirim")), (OrderStatus.SHIPPED, gettext_lazy("Sedang dikirim"))],
+        choices=[
+            (OrderStatus.PROCESSED, gettext_lazy("Perlu dikirim")),
+            (OrderStatus.SHIPPED, gettext_lazy("Sedang dikirim")),
+        ],
         empty_label=None,
     )
 
@@ -141,14 +146,26 @@ class OrderIndexView(OrderDeskMixin, IndexView):
                 # The step the order waits for is a button on the row; the rest are in the menu.
                 buttons.append(ListingButton(action.label, url, icon_name=ACTION_ICONS[action.name], priority=1))
             else:
-                buttons.append(DropdownItem(action.label, url, icon_name=ACTION_ICONS[action.name], priority=30 + position))
+                buttons.append(
+                    DropdownItem(action.label, url, icon_name=ACTION_ICONS[action.name], priority=30 + position)
+                )
         if may_print(user, instance):
             for priority, (label, name, query) in enumerate(PRINTOUTS, start=20):
-                buttons.append(DropdownItem(label, self.desk_url(name, instance.pk) + query, icon_name="doc-full", priority=priority))
+                buttons.append(
+                    DropdownItem(
+                        label, self.desk_url(name, instance.pk) + query, icon_name="doc-full", priority=priority
+                    )
+                )
         return buttons
 
 
-ACTION_ICONS = {"confirm": "check", "reject": "cross", "ship": "arrow-right-full", "complete": "success", "cancel": "bin"}
+ACTION_ICONS = {
+    "confirm": "check",
+    "reject": "cross",
+    "ship": "arrow-right-full",
+    "complete": "success",
+    "cancel": "bin",
+}
 PRINTOUTS = [
     (gettext_lazy("Cetak slip pengemasan"), "packing_slip", ""),
     (gettext_lazy("Cetak label A6"), "shipping_label", "?ukuran=a6"),

@@ -25,13 +25,17 @@ def order_page_context(user, order, view):
     for proof in proofs:
         proof.url = view.desk_url("proof", order.pk, proof.pk)
     now = timezone.now()
-    waiting_since = max((p.created_at for p in proofs if p.status == PaymentProof.Status.SUBMITTED), default=order.created_at)
+    waiting_since = max(
+        (p.created_at for p in proofs if p.status == PaymentProof.Status.SUBMITTED), default=order.created_at
+    )
     return {
         "order": order,
         "lines": lines,
         "shortfalls": [line for line in lines if line.shortfall],
         "proofs": proofs,
-        "latest_proof": next((p for p in proofs if p.status == PaymentProof.Status.SUBMITTED), proofs[0] if proofs else None),
+        "latest_proof": next(
+            (p for p in proofs if p.status == PaymentProof.Status.SUBMITTED), proofs[0] if proofs else None
+        ),
         "events": order.events.select_related("actor"),
         "movements": order.stock_movements.select_related("product", "actor").order_by("pk"),
         "actions": [(action, view.desk_url(action.name, order.pk)) for action in actions_for(user, order)],

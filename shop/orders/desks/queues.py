@@ -41,7 +41,15 @@ from .listing import (
 from .pages import OrderDetailView
 from .printouts import PackingSlipView, PaymentProofFileView, ShippingLabelView
 
-ORDER_SEARCH_FIELDS = ["number", "recipient_name", "phone", "email", "user__email", "user__first_name", "tracking_number"]
+ORDER_SEARCH_FIELDS = [
+    "number",
+    "recipient_name",
+    "phone",
+    "email",
+    "user__email",
+    "user__first_name",
+    "tracking_number",
+]
 
 
 # --- Desks --------------------------------------------------------------------------------------
@@ -118,7 +126,13 @@ class OrderDeskViewSet(ReadOnlyViewSetMixin, ModelViewSet):
         return DeskMenuItem
 
 
-ACTION_PATHS = {"confirm": "konfirmasi", "reject": "tolak", "cancel": "batalkan", "ship": "kirim", "complete": "selesai"}
+ACTION_PATHS = {
+    "confirm": "konfirmasi",
+    "reject": "tolak",
+    "cancel": "batalkan",
+    "ship": "kirim",
+    "complete": "selesai",
+}
 
 
 def _proof_url(viewset_namespace):
@@ -172,9 +186,7 @@ class FulfilmentQueue(OrderDeskViewSet):
     filterset_class = FulfilmentFilterSet
     list_display = [
         "number",
-        WaitingColumn(
-            "paid_at", shipping_overdue_after, label=gettext_lazy("Dibayar"), sort_key="paid_at"
-        ),
+        WaitingColumn("paid_at", shipping_overdue_after, label=gettext_lazy("Dibayar"), sort_key="paid_at"),
         RecipientColumn("recipient_name", label=gettext_lazy("Penerima"), sort_key="recipient_name"),
         Column("shipping_courier", label=gettext_lazy("Kurir pilihan pembeli")),
         Column("item_count", label=gettext_lazy("Barang")),

@@ -66,5 +66,10 @@ def _give_back_stock(order, actor):
     for row in taken:
         if row["net"]:
             move_stock(
-                row["product_id"], -row["net"], StockMovement.Reason.CANCELLATION, actor=actor, order=order, note=order.number
+                row["product_id"],
+                -row["net"],
+                StockMovement.Reason.CANCELLATION,
+                actor=actor,
+                order=order,
+                note=order.number,
             )

@@ -137,7 +137,8 @@ def _record_cancellations(order_ids, note, at):
     quote = connection.ops.quote_name
     event = OrderEvent._meta
     columns = ", ".join(
-        quote(event.get_field(name).column) for name in ("order", "actor", "from_status", "to_status", "note", "created_at")
+        quote(event.get_field(name).column)
+        for name in ("order", "actor", "from_status", "to_status", "note", "created_at")
     )
     order_id = quote(Order._meta.pk.column)
     placeholders = ", ".join(["%s"] * len(order_ids))

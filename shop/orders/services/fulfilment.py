@@ -28,7 +28,10 @@ def ship_order(order, actor, courier, tracking_number):
         raise OrderError(_("Nomor resi terlalu panjang."))
     with transaction.atomic():
         locked = lock_order(order)
-        if locked.status == OrderStatus.SHIPPED and (locked.courier, locked.tracking_number) == (courier, tracking_number):
+        if locked.status == OrderStatus.SHIPPED and (locked.courier, locked.tracking_number) == (
+            courier,
+            tracking_number,
+        ):
             return refreshed(order, locked)
         require(locked, "ship")
         locked.status = OrderStatus.SHIPPED

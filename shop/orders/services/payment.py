@@ -43,7 +43,11 @@ def submit_payment_proof(order, actor, uploaded_file):
         if locked.payment_deadline and timezone.now() > locked.payment_deadline:
             raise InvalidTransition(_("Batas pembayaran pesanan %(number)s sudah lewat.") % {"number": locked.number})
         proof = PaymentProof(
-            order=locked, content_type=content_type, size=uploaded_file.size, original_name=original_name, uploaded_by=actor
+            order=locked,
+            content_type=content_type,
+            size=uploaded_file.size,
+            original_name=original_name,
+            uploaded_by=actor,
         )
         proof.file.save(original_name or "bukti", uploaded_file, save=False)
         try:
@@ -94,7 +98,13 @@ def _confirm_in_database(order, actor, *, note=""):
     with connection.cursor() as cursor:
         cursor.execute(
             CONFIRM_IN_DATABASE,
-            [pk, getattr(actor, "pk", None), note or _("Pembayaran dikonfirmasi."), timezone.now(), *_short_templates()],
+            [
+                pk,
+                getattr(actor, "pk", None),
+                note or _("Pembayaran dikonfirmasi."),
+                timezone.now(),
+                *_short_templates(),
+            ],
         )
         outcome, shortages, *values = cursor.fetchone()
         columns = [column.name for column in cursor.description[2:]]
@@ -148,7 +158,9 @@ def _confirm_in_python(order, actor, *, note=""):
             locked.save(update_fields=["needs_attention", "attention_note", "updated_at"])
         else:
             for product_id, quantity in sorted(needed.items()):
-                move_stock(product_id, -quantity, StockMovement.Reason.SALE, actor=actor, order=locked, note=locked.number)
+                move_stock(
+                    product_id, -quantity, StockMovement.Reason.SALE, actor=actor, order=locked, note=locked.number
+                )
             now = timezone.now()
             from_status = locked.status
             locked.status = OrderStatus.PROCESSED

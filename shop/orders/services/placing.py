@@ -53,7 +53,9 @@ def place_order(user, *, items, address, shipping, payment_method=PaymentMethod.
             if product is None:
                 raise OrderError(_("Salah satu produk di keranjang sudah tidak ada. Muat ulang keranjang Anda."))
             if not product.is_active or quantity > product.stock:
-                shortages.append(Shortage(product_id, product.name, quantity, product.stock if product.is_active else 0))
+                shortages.append(
+                    Shortage(product_id, product.name, quantity, product.stock if product.is_active else 0)
+                )
             elif seen_price != product.price:
                 price_changes.append(PriceChange(product_id, product.name, seen_price, product.price))
         if shortages:
@@ -137,9 +139,10 @@ def _order_shipping(shipping):
     cost = shipping.get("cost")
     if not courier or not service or not _is_whole(cost) or cost < 0:
         raise OrderError(_("Pilih jasa pengiriman."))
-    if len(courier) > Order._meta.get_field("shipping_courier").max_length or len(service) > Order._meta.get_field(
-        "shipping_service"
-    ).max_length:
+    if (
+        len(courier) > Order._meta.get_field("shipping_courier").max_length
+        or len(service) > Order._meta.get_field("shipping_service").max_length
+    ):
         raise OrderError(_("Nama jasa pengiriman terlalu panjang."))
     return {"courier": courier, "service": service, "cost": cost}
 

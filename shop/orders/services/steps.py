@@ -5,7 +5,9 @@ from shop.orders.models import Order, OrderEvent
 
 def record_event(order, actor, from_status, note=""):
     """One line of the order's history: who moved it, from where, to its status now, and why."""
-    return OrderEvent.objects.create(order=order, actor=actor, from_status=from_status, to_status=order.status, note=note)
+    return OrderEvent.objects.create(
+        order=order, actor=actor, from_status=from_status, to_status=order.status, note=note
+    )
 
 
 def refreshed(order, locked):

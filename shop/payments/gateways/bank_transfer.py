@@ -15,7 +15,9 @@ def uses_unique_code(payment_method):
 def pick_unique_code(amount):
     """1–999 rupiah added to a transfer so CS can match it; avoids totals of orders still unpaid."""
     taken = set(
-        Order.objects.filter(status__in=UNPAID, total__gt=amount, total__lte=amount + 999).values_list("total", flat=True)
+        Order.objects.filter(status__in=UNPAID, total__gt=amount, total__lte=amount + 999).values_list(
+            "total", flat=True
+        )
     )
     free = [code for code in range(1, 1000) if amount + code not in taken]
     return random.choice(free or range(1, 1000))
