@@ -58,7 +58,7 @@ VARIANTS = {
         " shop_confirm_payment (migration 0007), its buyer's email an outbox row",
     ),
     "python": (
-        "shop.services.orders._confirm_in_python",
+        "shop.orders.services.payment._confirm_in_python",
         "the same service's portable path, used on MariaDB and SQLite: the same steps from Python (ORM)",
     ),
 }

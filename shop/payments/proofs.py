@@ -1,8 +1,10 @@
-"""Proofs of transfer as buyers upload them: judged by their content, never by name or claimed type."""
+"""Proofs of transfer: judged by their content when uploaded, never by name or claimed type; served privately."""
 
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 
 from shop.orders.errors import InvalidPaymentProof
+from shop.payments.thumbnails import open_thumbnail
 
 MAX_PROOF_BYTES = 5 * 1024 * 1024
 # Leading bytes of the only proof formats CS can open in the browser; the upload's own
@@ -24,3 +26,32 @@ def proof_content_type(uploaded_file):
         if head.startswith(signature):
             return content_type
     raise InvalidPaymentProof(_("Bukti pembayaran harus berupa foto JPG/PNG atau berkas PDF."))
+
+
+def proof_file_response(proof, *, thumbnail=False, download=False):
+    """The proof's file (or its small preview) as a private, uncached response; 404 when the file is gone.
+
+    Callers have checked who asks: the buyer of the order, or staff of a desk that holds it.
+    """
+    if thumbnail and proof.is_image:
+        preview = open_thumbnail(proof)
+        if preview is not None:
+            return _private(FileResponse(preview, content_type="image/jpeg"))
+    try:
+        handle = proof.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    extension = proof.file.name.rsplit(".", 1)[-1]
+    return _private(
+        FileResponse(
+            handle,
+            content_type=proof.content_type,
+            as_attachment=download,
+            filename=f"bukti-{proof.order.number}-{proof.pk}.{extension}",
+        )
+    )
+
+
+def _private(response):
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -5,7 +5,7 @@ A buyer reaches only their own orders' proofs; anyone else's answers 404, as if 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,6 +15,7 @@ from shop.orders.models import Order
 from shop.orders.services.payment import submit_payment_proof
 from shop.payments.forms import PaymentProofForm
 from shop.payments.models import PaymentProof
+from shop.payments.proofs import proof_file_response
 
 
 @login_required
@@ -40,11 +41,4 @@ def payment_proof_file(request, number, proof_id):
     proof = get_object_or_404(PaymentProof.objects.select_related("order"), pk=proof_id, order__number=number)
     if proof.order.user_id != request.user.pk and not request.user.has_perm("shop.view_order"):
         raise Http404
-    try:
-        handle = proof.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    extension = proof.file.name.rsplit(".", 1)[-1]
-    response = FileResponse(handle, content_type=proof.content_type, filename=f"bukti-{number}-{proof.pk}.{extension}")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return proof_file_response(proof)

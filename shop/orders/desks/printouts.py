@@ -1,7 +1,7 @@
 """What a desk hands out on paper or as a file: the proof of transfer, the packing slip and the label."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.generic import TemplateView, View
@@ -10,7 +10,7 @@ from home.models import StoreSettings
 from shop.orders.models import Order
 from shop.orders.policy import may_print
 from shop.payments.models import PaymentProof
-from shop.payments.thumbnails import open_thumbnail
+from shop.payments.proofs import proof_file_response
 from shop.shipping.couriers import courier_code_for, courier_name
 
 from .base import OrderDeskMixin
@@ -23,25 +23,9 @@ class PaymentProofFileView(OrderDeskMixin, View):
         proof = get_object_or_404(PaymentProof.objects.select_related("order"), pk=proof_id, order_id=pk)
         if not self.holds(proof.order):
             raise Http404
-        if request.GET.get("kecil") == "1" and proof.is_image:
-            thumbnail = open_thumbnail(proof)
-            if thumbnail is not None:
-                response = FileResponse(thumbnail, content_type="image/jpeg")
-                response["Cache-Control"] = "private, no-store"
-                return response
-        try:
-            handle = proof.file.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        extension = proof.file.name.rsplit(".", 1)[-1]
-        response = FileResponse(
-            handle,
-            content_type=proof.content_type,
-            as_attachment=request.GET.get("unduh") == "1",
-            filename=f"bukti-{proof.order.number}-{proof.pk}.{extension}",
+        return proof_file_response(
+            proof, thumbnail=request.GET.get("kecil") == "1", download=request.GET.get("unduh") == "1"
         )
-        response["Cache-Control"] = "private, no-store"
-        return response
 
 
 class PrintoutView(OrderDeskMixin, TemplateView):
