@@ -9,7 +9,7 @@ from wagtail.models import Site
 
 from home.models import StoreSettings
 from shop.models import Order, OrderStatus, StockMovement
-from shop.services.orders import confirm_payment, ship_order
+from shop.services.orders import cancel_order, confirm_payment, ship_order
 from tests import factories, helpers
 from tests.helpers import order_url, said, upload_proof
 
@@ -131,3 +131,13 @@ def test_past_the_deadline_the_page_asks_for_no_transfer(signed_in, order):
     assert "Batas pembayaran pesanan ini sudah lewat" in html
     assert order_url("payment_proof_upload", order) not in html
     assert "Rekening tujuan" not in html
+
+
+def test_the_buyer_sees_why_an_order_was_cancelled_and_that_a_proof_is_being_checked(signed_in, order, buyer):
+    upload_proof(signed_in, order, factories.proof_file("jpeg"))
+    assert "sedang diperiksa" in signed_in.get(order_url("order_detail", order)).content.decode()
+
+    cancel_order(order, buyer, "Salah pilih ukuran")
+    html = signed_in.get(order_url("order_detail", order)).content.decode()
+    assert "Alasan pembatalan" in html and "Salah pilih ukuran" in html
+    assert "sedang diperiksa" not in html

@@ -469,3 +469,33 @@ def test_menu_shows_each_desk_to_its_people_with_counts(buyer, product, cs1_user
     assert "Verifikasi Pembayaran" not in cs2_menu and "Semua Pesanan" not in cs2_menu
     for label in ("Verifikasi Pembayaran (2)", "Pemrosesan Pesanan (1)", "Semua Pesanan"):
         assert label in admin_menu
+
+
+# --- What the pages say for each status (taken from the status table, not typed in templates) ------
+
+
+def test_the_order_page_shows_the_deadline_while_unpaid_and_the_wait_while_a_proof_waits(buyer, product, admin_user):
+    client = signed_in(admin_user)
+    unpaid = pending_order(buyer, (product, 1))
+    waiting = waiting_order(buyer, (product, 1))
+    paid = processed_order(buyer, (product, 1))
+
+    unpaid_html = client.get(desk_url("all", "inspect", unpaid.pk)).content.decode()
+    waiting_html = client.get(desk_url("all", "inspect", waiting.pk)).content.decode()
+    paid_html = client.get(desk_url("all", "inspect", paid.pk)).content.decode()
+
+    assert "Batas pembayaran" in unpaid_html and "Bukti menunggu sejak" not in unpaid_html
+    assert "Batas pembayaran" in waiting_html and "Bukti menunggu sejak" in waiting_html
+    assert "Batas pembayaran" not in paid_html and "Bukti menunggu sejak" not in paid_html
+
+
+def test_cancelling_says_whether_stock_goes_back(buyer, product, admin_user):
+    client = signed_in(admin_user)
+    unpaid = pending_order(buyer, (product, 1))
+    paid = processed_order(buyer, (product, 1))
+
+    unpaid_html = client.get(desk_url("all", "cancel", unpaid.pk)).content.decode()
+    paid_html = client.get(desk_url("all", "cancel", paid.pk)).content.decode()
+
+    assert "Stok tidak berubah" in unpaid_html and "dikembalikan" not in unpaid_html
+    assert "stok barang berikut dikembalikan" in paid_html
