@@ -28,11 +28,9 @@ def cart_update(request):
     form = ChangeQuantityForm(request.POST)
     if not form.is_valid():
         return _refused(request, form)
-    cart = carts.get_cart(request)
-    if cart is None:
-        messages.error(request, _("Keranjang Anda kosong."))
-        return redirect("shop:cart")
-    return _apply(request, carts.change_quantity, cart, form.cleaned_data["product"], form.cleaned_data["quantity"])
+    return _apply_to_existing_cart(
+        request, carts.change_quantity, form.cleaned_data["product"], form.cleaned_data["quantity"]
+    )
 
 
 @require_POST
@@ -40,11 +38,16 @@ def cart_remove(request):
     form = RemoveFromCartForm(request.POST)
     if not form.is_valid():
         return _refused(request, form)
+    return _apply_to_existing_cart(request, carts.remove_from_cart, form.cleaned_data["product"])
+
+
+def _apply_to_existing_cart(request, change, *args):
+    # Changing a line needs a cart; a visitor without one (session expired, another tab) is told so.
     cart = carts.get_cart(request)
     if cart is None:
         messages.error(request, _("Keranjang Anda kosong."))
         return redirect("shop:cart")
-    return _apply(request, carts.remove_from_cart, cart, form.cleaned_data["product"])
+    return _apply(request, change, cart, *args)
 
 
 def _apply(request, change, cart, *args):
