@@ -11,6 +11,11 @@ from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
 
+# The highest price a product may have: Rp 999.999.999.999. Any cart of such products, at the
+# highest quantity a cart allows, still totals far below what the rupiah columns hold.
+MAX_PRICE = 999_999_999_999
+
+
 class Category(models.Model):
     name = models.CharField(_("nama"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
