@@ -14,11 +14,13 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
-
-DEBUG = env.bool("DEBUG", default=False)
 # Under pytest the development defaults apply (generated key, no HTTPS redirect).
 TESTING = env.bool("TOKOKU_TESTING", default="pytest" in sys.modules)
+# A developer's .env (real API keys, a production database) must never reach a test run.
+if not TESTING:
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
 
 # A generated key is acceptable only while developing; production must bring its own.
 _DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
