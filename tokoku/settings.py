@@ -197,6 +197,14 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_UNIQUE_EMAIL = True
+# One lockout for buyers and staff (staff sign in here too: shop/staff/login.py). After five
+# wrong passwords for one account, or ten a minute from one address, sign-in waits 15 minutes;
+# a password reset mails one address at most three times an hour.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/15m/key", "reset_password": "20/h/ip,3/h/key"}
+# Behind nginx every request comes from 127.0.0.1: count addresses from X-Forwarded-For instead.
+ALLAUTH_TRUSTED_PROXY_COUNT = 1 if env.bool("BEHIND_PROXY", default=False) else 0
+WAGTAILADMIN_LOGIN_URL = "staff_login"
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 GOOGLE_CLIENT_ID = env.str("GOOGLE_CLIENT_ID", default="")
 GOOGLE_CLIENT_SECRET = env.str("GOOGLE_CLIENT_SECRET", default="")
 SOCIALACCOUNT_PROVIDERS = {}

@@ -1,12 +1,16 @@
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from search import views as search_views
+from shop.staff import login as staff_login
 
 urlpatterns = [
+    # Before Wagtail's own: staff sign in and reset passwords where buyers do (shop/staff/login.py).
+    path("admin/login/", staff_login.staff_login, name="staff_login"),
+    re_path(r"^admin/password_reset/", staff_login.staff_password_reset),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
