@@ -72,18 +72,28 @@ def order(user, *lines, payment_method="bank_transfer", shipping_cost=15_000):
     )
 
 
-# The leading bytes that make each a real file of its kind, as the proof upload checks them.
-PROOF_HEADS = {
-    "jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00",
-    "png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
-    "pdf": b"%PDF-1.4\n",
-}
+def picture_bytes(kind="jpeg", size=(40, 60)):
+    """A real picture of that size, as a phone or a screenshot tool would save it."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", size, "white").save(out, {"jpeg": "JPEG", "png": "PNG"}[kind])
+    return out.getvalue()
 
 
 def proof_file(kind="jpeg", name=None, size=2048):
+    """An upload of `size` bytes: a real JPEG or PNG (padded after its end, which readers ignore),
+    a PDF, or anything else as plain text."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    head = PROOF_HEADS.get(kind, b"just some text, not an image")
+    if kind in ("jpeg", "png"):
+        head = picture_bytes(kind)
+    elif kind == "pdf":
+        head = b"%PDF-1.4\n"
+    else:
+        head = b"just some text, not an image"
     content = (head + b"\x00" * max(0, size - len(head)))[:size]
     return SimpleUploadedFile(name or f"bukti.{kind}", content, content_type="image/jpeg")
 

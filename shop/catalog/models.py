@@ -10,7 +10,6 @@ from wagtail.models import Orderable
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
-
 # The highest price a product may have: Rp 999.999.999.999. Any cart of such products, at the
 # highest quantity a cart allows, still totals far below what the rupiah columns hold.
 MAX_PRICE = 999_999_999_999

@@ -51,6 +51,9 @@ CANCEL_DESK_PERMISSION = {
     OrderStatus.PROCESSED: "shop.ship_order",
 }
 PRINT_PERMISSION = "shop.ship_order"
+# Proofs of transfer hold the buyer's bank details: they are for the buyer, and for those who
+# verify payments (CS Layer 1 and the owner), not for every staff member who can see orders.
+PROOF_PERMISSION = "shop.confirm_payment"
 
 
 def may(user, action, order):
@@ -69,6 +72,10 @@ def actions_for(user, order):
 
 def may_print(user, order):
     return order.status in PRINTABLE and user.has_perm(PRINT_PERMISSION)
+
+
+def may_see_proofs(user, order):
+    return user.is_authenticated and (user.pk == order.user_id or user.has_perm(PROOF_PERMISSION))
 
 
 def check_cancel(actor, order):

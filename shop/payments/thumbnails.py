@@ -20,12 +20,23 @@ def thumbnail_name(proof):
     return f"payment-proofs/{proof.order_id}/thumbs/{proof.pk}.jpg"
 
 
+def failure_name(proof):
+    return f"payment-proofs/{proof.order_id}/thumbs/{proof.pk}.failed"
+
+
 def open_thumbnail(proof):
-    """The proof's preview as an open file, made when missing; None when the image can't be read."""
+    """The proof's preview as an open file, made when missing; None when the image can't be read.
+
+    A proof that could not be previewed once is not decoded again on every view of the queue:
+    the failure is remembered next to where the preview would be.
+    """
     name = thumbnail_name(proof)
     if not private_storage.exists(name):
+        if private_storage.exists(failure_name(proof)):
+            return None
         data = _make(proof)
         if data is None:
+            _write_atomically(private_storage.path(failure_name(proof)), b"")
             return None
         _write_atomically(private_storage.path(name), data)
     return private_storage.open(name, "rb")

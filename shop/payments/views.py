@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from shop.orders.errors import OrderError
 from shop.orders.models import Order
+from shop.orders.policy import may_see_proofs
 from shop.orders.services.payment import submit_payment_proof
 from shop.payments.forms import PaymentProofForm
 from shop.payments.models import PaymentProof
@@ -37,8 +38,8 @@ def upload_payment_proof(request, number):
 
 @login_required
 def payment_proof_file(request, number, proof_id):
-    """Streams a proof from private storage to its buyer, or to staff who may view orders."""
+    """Streams a proof from private storage to its buyer, or to staff who verify payments."""
     proof = get_object_or_404(PaymentProof.objects.select_related("order"), pk=proof_id, order__number=number)
-    if proof.order.user_id != request.user.pk and not request.user.has_perm("shop.view_order"):
+    if not may_see_proofs(request.user, proof.order):
         raise Http404
     return proof_file_response(proof)

@@ -1,12 +1,16 @@
 """The staff desks in the Wagtail admin, driven through their views as staff use them."""
 
 from datetime import timedelta
+from io import BytesIO
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from shop.models import Order, OrderEvent, OrderStatus, PaymentProof, StockMovement
-from shop.services.orders import cancel_order
+from shop.payments import thumbnails
+from shop.services.orders import cancel_order, submit_payment_proof
 from shop.services.stock import adjust_stock
 from tests import factories
 from tests.helpers import (
@@ -113,13 +117,6 @@ def test_proof_file_is_served_to_the_desk_privately(buyer, product, cs1_user):
 
 
 def test_the_queue_shows_a_small_preview_of_a_large_photo(buyer, product, cs1_user, other_buyer):
-    from io import BytesIO
-
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from PIL import Image
-
-    from shop.services.orders import submit_payment_proof
-
     photo = BytesIO()
     Image.new("RGB", (3000, 4000), (200, 30, 30)).save(photo, "JPEG", quality=95)
     order = factories.order(buyer, (product, 1))
@@ -138,12 +135,23 @@ def test_the_queue_shows_a_small_preview_of_a_large_photo(buyer, product, cs1_us
     assert signed_in(other_buyer).get(url + "?kecil=1").status_code in (302, 403, 404)
 
 
-def test_a_proof_pillow_cannot_read_is_served_whole_instead_of_a_preview(buyer, product, cs1_user):
-    order = waiting_order(buyer, (product, 1))  # JPEG magic bytes, then nothing an image decoder can use
+def test_a_proof_that_cannot_be_previewed_is_served_whole_and_not_decoded_again(buyer, product, cs1_user, monkeypatch):
+    # A JPEG whose header reads fine but whose picture data stops halfway (an interrupted upload).
+    photo = BytesIO()
+    Image.effect_noise((400, 400), 80).convert("RGB").save(photo, "JPEG")
+    cut = photo.getvalue()[: len(photo.getvalue()) // 2]
+    order = factories.order(buyer, (product, 1))
+    submit_payment_proof(order, buyer, SimpleUploadedFile("slip.jpg", cut, content_type="image/jpeg"))
     proof = order.payment_proofs.get()
-    response = signed_in(cs1_user).get(desk_url("verification", "proof", order.pk, proof.pk) + "?kecil=1")
-    assert response.status_code == 200
-    assert b"".join(response.streaming_content) == proof.file.open("rb").read()
+    decoded = []
+    monkeypatch.setattr(thumbnails, "_make", lambda proof, make=thumbnails._make: decoded.append(1) or make(proof))
+    client = signed_in(cs1_user)
+
+    for _request in range(3):
+        response = client.get(desk_url("verification", "proof", order.pk, proof.pk) + "?kecil=1")
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == cut
+    assert decoded == [1]  # the failure is remembered: one decoding, not one per view of the queue
 
 
 def test_confirm_asks_first_then_takes_stock_and_moves_the_order_on(buyer, product, cs1_user):

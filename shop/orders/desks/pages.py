@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from wagtail.admin.views.generic import InspectView
 
 from shop.orders.models import Order
-from shop.orders.policy import actions_for, may_print
+from shop.orders.policy import actions_for, may_print, may_see_proofs
 from shop.orders.status import UNPAID, OrderStatus
 from shop.payments.models import PaymentProof
 from shop.shipping.couriers import courier_code_for, courier_name
@@ -21,7 +21,9 @@ def order_page_context(user, order, view):
     for line in lines:
         line.current_stock = line.product.stock
         line.shortfall = max(0, line.quantity - line.product.stock) if awaiting_stock else 0
-    proofs = list(order.payment_proofs.select_related("uploaded_by", "reviewed_by"))
+    proofs = (
+        list(order.payment_proofs.select_related("uploaded_by", "reviewed_by")) if may_see_proofs(user, order) else []
+    )
     for proof in proofs:
         proof.url = view.desk_url("proof", order.pk, proof.pk)
     now = timezone.now()

@@ -8,7 +8,7 @@ from django.views.generic import TemplateView, View
 
 from home.models import StoreSettings
 from shop.orders.models import Order
-from shop.orders.policy import may_print
+from shop.orders.policy import may_print, may_see_proofs
 from shop.payments.models import PaymentProof
 from shop.payments.proofs import proof_file_response
 from shop.shipping.couriers import courier_code_for, courier_name
@@ -17,11 +17,11 @@ from .base import OrderDeskMixin
 
 
 class PaymentProofFileView(OrderDeskMixin, View):
-    """Streams a proof from private storage to staff of a desk that holds its order."""
+    """Streams a proof from private storage to staff who verify payments, at a desk that holds its order."""
 
     def get(self, request, pk, proof_id):
         proof = get_object_or_404(PaymentProof.objects.select_related("order"), pk=proof_id, order_id=pk)
-        if not self.holds(proof.order):
+        if not self.holds(proof.order) or not may_see_proofs(request.user, proof.order):
             raise Http404
         return proof_file_response(
             proof, thumbnail=request.GET.get("kecil") == "1", download=request.GET.get("unduh") == "1"
