@@ -1,14 +1,17 @@
 """Helpers shared by the test modules: users and signed-in clients, messages, the stock ledger,
-orders at each stage, the staff desks' addresses and what a refused request must leave untouched.
+orders at each stage, the staff desks' addresses, what a refused request must leave untouched, and
+racing threads.
 
 Orders reach each stage through the services, as they do in the shop.
 """
 
 import io
+import threading
 
 import openpyxl
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import connections
 from django.db.models import Sum
 from django.test import Client
 from django.urls import reverse
@@ -163,3 +166,36 @@ def workbook(response):
 def sheet_rows(response, sheet="Produk"):
     """The rows of one sheet of the .xlsx file a response streams, as lists."""
     return [list(row) for row in workbook(response)[sheet].iter_rows(values_only=True)]
+
+
+# --- Races (real threads, each with its own database connection) -----------------------------
+
+
+def run_together(*calls, timeout=60):
+    """Run each call in its own thread and connection, released at the same moment.
+
+    Returns one ("ok", value) or ("error", exception) per call, in the order given.
+    """
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def racer(index, call):
+        try:
+            barrier.wait(timeout)
+            results[index] = ("ok", call())
+        except Exception as error:  # the race's loser: reported, not raised in the thread
+            results[index] = ("error", error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=racer, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    assert not any(thread.is_alive() for thread in threads), "a racer hung: deadlock or lock wait"
+    return results
+
+
+def errors(results):
+    return [value for outcome, value in results if outcome == "error"]

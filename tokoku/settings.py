@@ -151,6 +151,12 @@ else:
 _db = DATABASES["default"]
 _db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 _db.setdefault("CONN_HEALTH_CHECKS", True)
+if _db["ENGINE"] == "django.db.backends.postgresql":
+    # A web or worker process killed mid-statement (OOM killer, deploy, SIGKILL) must not have its
+    # statement finish without it: confirm_payment is one autocommitted statement, which would
+    # otherwise take the stock once its lock wait ends. PostgreSQL 14+ checks for a vanished
+    # client this often and aborts the statement.
+    _db.setdefault("OPTIONS", {}).setdefault("options", "-c client_connection_check_interval=2000")
 if _db["ENGINE"] == "django.db.backends.mysql":
     # PyMySQL stands in for mysqlclient so that no C client library is needed.
     import pymysql

@@ -19,6 +19,9 @@ from shop.catalog.models import Product
 # The session holds a token of its own rather than Django's session key, which login rotates.
 SESSION_CART_TOKEN = "cart_token"
 MAX_QUANTITY = 9999
+# Different products in one cart. With MAX_QUANTITY of each at the highest price a product may
+# have (shop.catalog.models.MAX_PRICE), a cart's total still fits the rupiah columns.
+MAX_LINES = 100
 
 
 class CartError(Exception):
@@ -209,13 +212,21 @@ def _sellable_product(product_id):
 def _store(cart, product, item, wanted):
     if not product.is_active or product.stock <= 0:
         raise CartError(_("Maaf, %(name)s sedang habis.") % {"name": product.name})
-    quantity = min(wanted, product.stock)
+    quantity = min(wanted, product.stock, MAX_QUANTITY)
     if item is None:
+        if cart.items.count() >= MAX_LINES:
+            raise CartError(
+                _("Keranjang sudah berisi %(count)s produk berbeda. Pesan dulu isinya, lalu belanja lagi.")
+                % {"count": MAX_LINES}
+            )
         item = CartItem.objects.create(cart=cart, product=product, quantity=quantity)
     elif item.quantity != quantity:
         item.quantity = quantity
         item.save(update_fields=["quantity"])
     Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    if quantity < wanted and quantity < product.stock:
+        message = _("%(name)s paling banyak %(quantity)s per pesanan.") % {"name": product.name, "quantity": quantity}
+        return CartChange(product, quantity, message, capped=True)
     if quantity < wanted:
         message = _("Stok %(name)s tinggal %(stock)s, jadi jumlah di keranjang %(quantity)s.") % {
             "name": product.name,

@@ -1,5 +1,6 @@
 from django.apps import apps
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
@@ -52,9 +53,13 @@ class Product(index.Indexed, ClusterableModel):
     category = models.ForeignKey(
         Category, verbose_name=_("kategori"), null=True, blank=True, on_delete=models.PROTECT, related_name="products"
     )
-    price = models.PositiveBigIntegerField(_("harga (Rp)"))
+    price = models.PositiveBigIntegerField(_("harga (Rp)"), validators=[MaxValueValidator(MAX_PRICE)])
     compare_at_price = models.PositiveBigIntegerField(
-        _("harga coret (Rp)"), null=True, blank=True, help_text=_("Harga sebelum diskon, ditampilkan dicoret.")
+        _("harga coret (Rp)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_PRICE)],
+        help_text=_("Harga sebelum diskon, ditampilkan dicoret."),
     )
     weight_grams = models.PositiveIntegerField(_("berat (gram)"), default=0)
     stock = models.IntegerField(_("stok"), default=0, editable=False)
@@ -83,6 +88,12 @@ class Product(index.Indexed, ClusterableModel):
         verbose_name_plural = _("produk")
         constraints = [
             models.CheckConstraint(condition=models.Q(stock__gte=0), name="product_stock_not_negative"),
+            # Prices that keep every order total inside the rupiah columns (see MAX_PRICE).
+            models.CheckConstraint(
+                condition=models.Q(price__lte=MAX_PRICE)
+                & (models.Q(compare_at_price__isnull=True) | models.Q(compare_at_price__lte=MAX_PRICE)),
+                name="product_price_in_range",
+            ),
         ]
         indexes = [models.Index(fields=["is_active", "-created_at"], name="product_active_newest")]
         permissions = [

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.checkout.models import Address
 from shop.core.phone import normalize_phone
+from shop.core.text import one_line
 from shop.orders.models import PaymentMethod
 from shop.shipping.rates import flat_rate_options
 
@@ -14,10 +15,20 @@ from shop.shipping.rates import flat_rate_options
 ORDER_ADDRESS_FIELDS = ["recipient_name", "phone", "province", "city", "district", "postal_code", "street"]
 
 
+class OneLineField(forms.CharField):
+    """A text box whose value goes on one line: pasted line breaks and control characters become spaces."""
+
+    def to_python(self, value):
+        return one_line(super().to_python(value))
+
+
 class AddressForm(forms.ModelForm):
     class Meta:
         model = Address
         fields = ["label", "recipient_name", "phone", "province", "city", "district", "postal_code", "street"]
+        field_classes = dict.fromkeys(
+            ("label", "recipient_name", "phone", "province", "city", "district", "postal_code"), OneLineField
+        )
         widgets = {
             "phone": forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
             "postal_code": forms.TextInput(

@@ -1,8 +1,9 @@
 """The notification outbox in the Wagtail admin (Settings > Notifikasi), for the owner.
 
-Read-only: every row is written by an order change and sent by the worker. What the owner can
-do is see what was sent and what failed (wrong SMTP password, WhatsApp token expired), and once
-that is fixed, have the given-up messages sent again.
+Read-only: every row is written by an order change and sent by the worker, one row per message
+and channel (email, WhatsApp). What the owner can do is see what was sent and what failed on
+which channel (wrong SMTP password, WhatsApp token expired), and once that is fixed, have the
+given-up messages sent again.
 """
 
 import django_filters
@@ -29,12 +30,16 @@ from shop.staff.viewsets import ReadOnlyViewSetMixin
 RETRY_PERMISSION = "shop.change_notification"
 
 STATES = {
-    "waiting": (gettext_lazy("Menunggu dikirim"), Q(sent_at__isnull=True, attempts__lt=notifications.MAX_ATTEMPTS)),
+    "waiting": (
+        gettext_lazy("Menunggu dikirim"),
+        Q(sent_at__isnull=True, skipped=False, attempts__lt=notifications.MAX_ATTEMPTS),
+    ),
     "failed": (
         gettext_lazy("Gagal (berhenti dicoba)"),
-        Q(sent_at__isnull=True, attempts__gte=notifications.MAX_ATTEMPTS),
+        Q(sent_at__isnull=True, skipped=False, attempts__gte=notifications.MAX_ATTEMPTS),
     ),
     "sent": (gettext_lazy("Terkirim"), Q(sent_at__isnull=False)),
+    "skipped": (gettext_lazy("Tidak dikirim (tanpa tujuan)"), Q(skipped=True)),
 }
 
 
@@ -45,6 +50,8 @@ def given_up():
 def state_of(notification):
     if notification.sent_at:
         return STATES["sent"][0]
+    if notification.skipped:
+        return STATES["skipped"][0]
     if notification.attempts >= notifications.MAX_ATTEMPTS:
         return STATES["failed"][0]
     return STATES["waiting"][0]
@@ -57,6 +64,7 @@ class NotificationFilterSet(WagtailFilterSet):
         method="filter_state",
     )
     kind = django_filters.ChoiceFilter(label=gettext_lazy("Jenis"), choices=Notification.Kind.choices)
+    channel = django_filters.ChoiceFilter(label=gettext_lazy("Saluran"), choices=Notification.Channel.choices)
 
     class Meta:
         model = Notification
@@ -140,6 +148,7 @@ class NotificationViewSet(ReadOnlyViewSetMixin, ModelViewSet):
             "order", label=gettext_lazy("Pesanan"), get_url=lambda n: reverse("all_orders:inspect", args=[n.order_id])
         ),
         Column("kind", label=gettext_lazy("Jenis"), accessor="get_kind_display"),
+        Column("channel", label=gettext_lazy("Saluran"), accessor="get_channel_display"),
         DateColumn("created_at", label=gettext_lazy("Dibuat"), sort_key="created_at"),
         StateColumn("state", label=gettext_lazy("Status")),
         DateColumn("sent_at", label=gettext_lazy("Terkirim"), sort_key="sent_at"),

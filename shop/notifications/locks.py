@@ -3,7 +3,7 @@
 from django.db import connection
 
 
-def lock_unsent(notifications, size):
-    """Lock up to `size` of the given notifications in ascending pk, passing over those another run holds."""
+def lock_next_unsent(notifications):
+    """Lock the first of the given notifications (lowest pk) that no other run holds; None when there is none."""
     skip_locked = connection.features.has_select_for_update_skip_locked
-    return list(notifications.order_by("pk").select_for_update(skip_locked=skip_locked)[:size])
+    return notifications.order_by("pk").select_for_update(skip_locked=skip_locked).first()

@@ -1,12 +1,14 @@
 """Emails to buyers and alerts to the owner: written to an outbox with the change, sent by the task worker.
 
 Services call the `order_*` functions inside their transaction. Each writes Notification rows
-(shop.notifications.models.Notification) in that same transaction, so a committed change always owes its
-message and a rolled-back one never does, even when the process dies or the task queue is down
-right after the commit. On commit, `kick` asks the worker to run `deliver_notifications` soon;
-the schedule "Kirim notifikasi" runs it every minute anyway, so a lost kick only delays a message.
-A failed send is tried again by the next run, up to MAX_ATTEMPTS; the order itself is never affected.
-On PostgreSQL, confirm_payment writes its row from the database function (shop/orders/sql/).
+(shop.notifications.models.Notification), one per message and channel, in that same transaction,
+so a committed change always owes its message and a rolled-back one never does, even when the
+process dies or the task queue is down right after the commit. On commit, `kick` asks the worker
+to run `deliver_notifications` soon; the schedule "Kirim notifikasi" runs it every minute anyway,
+so a lost kick only delays a message. A failed send is tried again by the next run, up to
+MAX_ATTEMPTS; the order itself is never affected. On PostgreSQL, confirm_payment writes its row
+from the database function (shop/orders/sql/) and expiry from one statement: both leave the
+channel to the column's database default, email.
 """
 
 import logging
@@ -16,46 +18,62 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from shop.notifications.locks import lock_unsent
+from shop.notifications.locks import lock_next_unsent
 from shop.notifications.models import Notification
-from shop.notifications.sending import alert_owner_new_order, send_buyer_email
+from shop.notifications.sending import (
+    GiveUp,
+    NotSent,
+    RetryLater,
+    email_owner_new_order,
+    owner_channels,
+    send_buyer_email,
+    whatsapp_owner_new_order,
+)
 
 logger = logging.getLogger(__name__)
 
 Kind = Notification.Kind
+Channel = Notification.Channel
 
 MAX_ATTEMPTS = 5
-DELIVERY_BATCH = 50
 # While a delivery run is queued but not started, more kicks would only queue runs with nothing
 # left to do. The run clears the key when it starts (in a shared cache such as Redis); with each
 # process's own local-memory cache the key simply expires, so a message waits at most this long.
 KICK_KEY = "tokoku:notifications:kick"
 KICK_SECONDS = 10
+# What came of one try at a row.
+SENT, SKIPPED, FAILED, BUSY = "sent", "skipped", "failed", "busy"
 
 
 def order_placed(order):
-    _owe(order, Kind.PLACED, Kind.OWNER_NEW_ORDER)
+    # The owner's channels are chosen here, when the order is written, not when it is sent: a shop
+    # without WhatsApp (or without a store email) then never owes a message that could only fail,
+    # and Settings > Notifikasi lists exactly what was owed. A channel switched off before its row
+    # went out is closed by delivery as not sent (sending.NotSent), never counted as a failure.
+    owner = [(Kind.OWNER_NEW_ORDER, channel) for channel in owner_channels()]
+    _owe(order, (Kind.PLACED, Channel.EMAIL), *owner)
 
 
 def payment_confirmed(order):
-    _owe(order, Kind.PAID)
+    _owe(order, (Kind.PAID, Channel.EMAIL))
 
 
 def payment_rejected(order):
-    _owe(order, Kind.REJECTED)
+    _owe(order, (Kind.REJECTED, Channel.EMAIL))
 
 
 def order_shipped(order):
-    _owe(order, Kind.SHIPPED)
+    _owe(order, (Kind.SHIPPED, Channel.EMAIL))
 
 
 def order_cancelled(order):
-    _owe(order, Kind.CANCELLED)
+    _owe(order, (Kind.CANCELLED, Channel.EMAIL))
 
 
 def orders_expired(order_ids):
     """One row per expired order in one INSERT ... SELECT: a batch of the expiry job can be
-    a thousand orders, and building a model instance for each costs more than the insert."""
+    a thousand orders, and building a model instance for each costs more than the insert.
+    The channel (email) and `skipped` come from the columns' database defaults."""
     if not order_ids:
         return
     quote = connection.ops.quote_name
@@ -76,8 +94,11 @@ def orders_expired(order_ids):
     transaction.on_commit(kick)
 
 
-def _owe(order, *kinds):
-    Notification.objects.bulk_create(Notification(kind=kind, order_id=order.pk) for kind in kinds)
+def _owe(order, *messages):
+    """Owe each (kind, channel) of `messages` for `order`."""
+    Notification.objects.bulk_create(
+        Notification(kind=kind, channel=channel, order_id=order.pk) for kind, channel in messages
+    )
     transaction.on_commit(kick)
 
 
@@ -91,38 +112,72 @@ def kick():
         logger.exception("Could not queue notification delivery; the scheduled run will send them")
 
 
-def deliver_notifications(batch_size=DELIVERY_BATCH):
-    """Task: send every unsent notification once; returns how many were sent.
+def deliver_notifications():
+    """Task: try every notification owed once; returns how many were sent.
 
-    Rows another run is sending are skipped (SKIP LOCKED), so two runs never send one message
-    twice. A row whose send fails keeps its error and waits for the next run. A message can only
-    go out twice if the process dies between sending it and the commit that marks it sent.
+    One row at a time, each in its own transaction: the row is locked, handed to its channel, and
+    marked sent by the commit right after. So a worker killed in the middle of a run sends again
+    at most the one message it was sending when it died (only if the channel had taken it in the
+    instant before the commit). Rows another run holds are passed over (SKIP LOCKED), so two runs
+    never send the same message. Each row is tried once per run, in ascending pk; a failure keeps
+    its error for the Notifikasi screen and waits for the next run.
     """
     cache.delete(KICK_KEY)
-    pending = Notification.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+    pending = Notification.objects.filter(sent_at__isnull=True, skipped=False, attempts__lt=MAX_ATTEMPTS)
     sent = 0
     last_pk = 0
+    # Channels that asked us to slow down: their rows wait for the next run instead of being refused again.
+    busy = set()
     while True:
         with transaction.atomic():
-            batch = lock_unsent(pending.filter(pk__gt=last_pk), batch_size)
-            if not batch:
+            notification = lock_next_unsent(pending.filter(pk__gt=last_pk).exclude(channel__in=busy))
+            if notification is None:
                 return sent
-            for notification in batch:
-                try:
-                    _send(notification)
-                except Exception as error:
-                    logger.exception("Notification %s (%s) failed", notification.pk, notification.kind)
-                    notification.last_error = f"{type(error).__name__}: {error}"[:2000]
-                else:
-                    notification.sent_at = timezone.now()
-                    sent += 1
-                notification.attempts += 1
-            Notification.objects.bulk_update(batch, ["sent_at", "attempts", "last_error"])
-            last_pk = batch[-1].pk
+            last_pk = notification.pk
+            outcome = _attempt(notification)
+            notification.save(update_fields=["sent_at", "attempts", "last_error", "skipped"])
+        if outcome == SENT:
+            sent += 1
+        elif outcome == BUSY:
+            busy.add(notification.channel)
+
+
+def _attempt(notification):
+    """Send one notification and write on it what came of that; returns SENT, SKIPPED, FAILED or BUSY."""
+    try:
+        # A savepoint: a database error while sending must not spoil the transaction that records it.
+        with transaction.atomic():
+            _send(notification)
+    except NotSent as reason:
+        notification.skipped = True
+        notification.last_error = str(reason)
+        return SKIPPED
+    except RetryLater as reason:
+        # Not counted as an attempt: the message is fine, the channel only wants it later.
+        notification.last_error = str(reason)
+        return BUSY
+    except GiveUp as reason:
+        logger.warning(
+            "Notification %s (%s, %s) given up: %s", notification.pk, notification.kind, notification.channel, reason
+        )
+        # Given up at once: the Notifikasi screen and "Kirim ulang yang gagal" know such a row by its attempts.
+        notification.attempts = max(notification.attempts + 1, MAX_ATTEMPTS)
+        notification.last_error = str(reason)
+        return FAILED
+    except Exception as error:
+        logger.exception("Notification %s (%s, %s) failed", notification.pk, notification.kind, notification.channel)
+        notification.attempts += 1
+        notification.last_error = f"{type(error).__name__}: {error}"[:2000]
+        return FAILED
+    notification.sent_at = timezone.now()
+    notification.attempts += 1
+    return SENT
 
 
 def _send(notification):
-    if notification.kind == Kind.OWNER_NEW_ORDER:
-        alert_owner_new_order(notification.order_id)
-    else:
+    if notification.kind != Kind.OWNER_NEW_ORDER:
         send_buyer_email(notification.order_id, notification.kind)
+    elif notification.channel == Channel.WHATSAPP:
+        whatsapp_owner_new_order(notification.order_id)
+    else:
+        email_owner_new_order(notification.order_id)

@@ -1,4 +1,12 @@
-"""Sending what the outbox owes: emails to buyers, and the owner's new-order alert (WhatsApp and email)."""
+"""Sending what the outbox owes, one channel per row: emails to buyers, the owner's new-order alert
+by email and by WhatsApp.
+
+A sender returns once its message was handed to the channel, or raises:
+- NotSent: there is nobody to send it to on this channel; not a failure, and never tried again;
+- GiveUp: trying again cannot help until the owner changes something; the message says what;
+- RetryLater: the channel asks us to slow down; the message itself is fine;
+- anything else: a failure, tried again by later runs up to outbox.MAX_ATTEMPTS.
+"""
 
 import logging
 
@@ -7,6 +15,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from wagtail.models import Site
 
 from home.models import StoreSettings
@@ -18,6 +27,7 @@ from shop.orders.models import Order
 logger = logging.getLogger(__name__)
 
 Kind = Notification.Kind
+Channel = Notification.Channel
 
 BUYER_EMAILS = {
     Kind.PLACED: "Pesanan {number} diterima — selesaikan pembayaran",
@@ -28,9 +38,35 @@ BUYER_EMAILS = {
 }
 
 
+class NotSent(Exception):
+    """Nobody to send to on this channel; str() says why, for the owner."""
+
+
+class GiveUp(Exception):
+    """Trying again cannot help until the owner fixes something; str() says what, for the owner."""
+
+
+class RetryLater(Exception):
+    """The channel is busy; the next run sends the message."""
+
+
 def _store():
     site = Site.objects.filter(is_default_site=True).first()
     return StoreSettings.for_site(site) if site else StoreSettings()
+
+
+def _store_email():
+    # A plain read: owner_channels runs inside the checkout's transaction, where for_site's
+    # get_or_create could write the settings row.
+    return StoreSettings.objects.filter(site__is_default_site=True).values_list("email", flat=True).first() or ""
+
+
+def owner_channels():
+    """The channels the owner hears of a new order on, as configured now."""
+    channels = [Channel.EMAIL] if _store_email() else []
+    if whatsapp.is_configured():
+        channels.append(Channel.WHATSAPP)
+    return channels
 
 
 def _context(order):
@@ -48,8 +84,7 @@ def send_buyer_email(order_id, kind):
     order = Order.objects.select_related("user").get(pk=order_id)
     recipient = order.email or order.user.email
     if not recipient:
-        logger.warning("Order %s has no email address; %s email not sent", order.number, kind)
-        return 0
+        raise NotSent(_("Tidak dikirim: pesanan ini tidak punya alamat email pembeli."))
     with translation.override(settings.LANGUAGE_CODE):
         context = _context(order)
         subject = BUYER_EMAILS[kind].format(number=order.number)
@@ -57,24 +92,59 @@ def send_buyer_email(order_id, kind):
         html = render_to_string(f"email/order_{kind}.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [recipient])
     message.attach_alternative(html, "text/html")
-    return message.send()
+    message.send()
 
 
-def alert_owner_new_order(order_id):
-    """Tell the owner about a new order, by WhatsApp when configured and by email when the store has one."""
+def _summary(order):
+    return f"Pesanan baru {order.number} dari {order.recipient_name}: {format_rupiah(order.total)}."
+
+
+def email_owner_new_order(order_id):
+    """The owner's new-order alert by email, to the store's address (Settings → Pengaturan toko)."""
+    recipient = _store_email()
+    if not recipient:
+        raise NotSent(_("Tidak dikirim: alamat email toko dikosongkan setelah pesanan masuk (Pengaturan toko)."))
     order = Order.objects.get(pk=order_id)
-    store = _store()
-    summary = f"Pesanan baru {order.number} dari {order.recipient_name}: {format_rupiah(order.total)}."
-    sent = 0
-    if whatsapp.is_configured():
-        whatsapp.send_to_owner(
-            summary, template_parameters=(order.number, order.recipient_name, format_rupiah(order.total))
+    with translation.override(settings.LANGUAGE_CODE):
+        text = render_to_string("email/owner_new_order.txt", _context(order))
+    EmailMultiAlternatives(_summary(order), text, settings.DEFAULT_FROM_EMAIL, [recipient]).send()
+
+
+def whatsapp_owner_new_order(order_id):
+    """The owner's new-order alert by WhatsApp, as WHATSAPP_TEMPLATE when set, else as free text."""
+    if not whatsapp.is_configured():
+        raise NotSent(
+            _(
+                "Tidak dikirim: WhatsApp tidak diatur pada proses pengirim "
+                "(WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_OWNER_NUMBER)."
+            )
         )
-        sent += 1
-    if store.email:
-        with translation.override(settings.LANGUAGE_CODE):
-            context = _context(order)
-            text = render_to_string("email/owner_new_order.txt", context)
-        EmailMultiAlternatives(summary, text, settings.DEFAULT_FROM_EMAIL, [store.email]).send()
-        sent += 1
-    return sent
+    order = Order.objects.get(pk=order_id)
+    try:
+        whatsapp.send_to_owner(
+            _summary(order), template_parameters=(order.number, order.recipient_name, format_rupiah(order.total))
+        )
+    except whatsapp.TokenRejected as error:
+        raise GiveUp(
+            _(
+                "Token WhatsApp ditolak (kode %(code)s: %(detail)s). Buat token baru di Meta, isi WHATSAPP_TOKEN, "
+                "jalankan ulang toko, lalu klik “Kirim ulang yang gagal”."
+            )
+            % {"code": error.code, "detail": error}
+        ) from error
+    except whatsapp.OutsideWindow as error:
+        if settings.WHATSAPP_TEMPLATE:
+            raise  # a template may be sent outside the window: not the usual cause, so retried as any failure
+        raise GiveUp(
+            _(
+                "WhatsApp hanya menerima pesan teks biasa dalam 24 jam setelah pemilik terakhir mengirim pesan ke "
+                "nomor toko (kode %(code)s). Daftarkan template pesan di WhatsApp Manager dan isi "
+                "WHATSAPP_TEMPLATE, lalu klik “Kirim ulang yang gagal”."
+            )
+            % {"code": error.code}
+        ) from error
+    except whatsapp.RateLimited as error:
+        raise RetryLater(
+            _("WhatsApp membatasi jumlah pesan (kode %(code)s); dicoba lagi pada pengiriman berikutnya.")
+            % {"code": error.code}
+        ) from error

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, When
 from django.utils.translation import gettext_lazy as _
 
 from .status import UNPAID, OrderStatus
@@ -51,6 +51,19 @@ class Order(models.Model):
     completed_at = models.DateTimeField(_("selesai"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("dibatalkan"), null=True, blank=True)
     cancel_reason = models.TextField(_("alasan pembatalan"), blank=True)
+    # The total of a manual transfer still awaited, or NULL: CS match transfers by amount, so no
+    # two such orders may share one. The database enforces it (a unique column that NULL leaves out),
+    # as checkouts at the same moment cannot see each other's new orders.
+    awaited_transfer_total = models.GeneratedField(
+        expression=Case(
+            When(Q(status__in=UNPAID, unique_code__gt=0), then=F("total")),
+            default=None,
+        ),
+        output_field=models.PositiveBigIntegerField(null=True),
+        db_persist=True,
+        unique=True,
+        verbose_name=_("total transfer yang ditunggu"),
+    )
     needs_attention = models.BooleanField(_("perlu perhatian"), default=False)
     attention_note = models.TextField(_("catatan perhatian"), blank=True)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True, db_index=True)

@@ -62,3 +62,30 @@ def test_there_is_nothing_to_add_edit_or_delete_by_hand(admin_user, failed_order
         f"/admin/notifikasi/delete/{notification.pk}/",
     ):
         assert client.get(url).status_code == 404
+
+
+def test_each_channel_is_a_row_of_its_own_with_its_column_and_filter(
+    admin_user, buyer, product, store_email, whatsapp_on
+):
+    order = factories.order(buyer, (product, 1))
+    client = signed_in(admin_user)
+    html = client.get(reverse(INDEX)).content.decode()
+    assert "Saluran" in html and "WhatsApp" in html
+    shown = client.get(reverse(INDEX) + "?channel=whatsapp").context["object_list"]
+    assert [(n.kind, n.channel, n.order_id) for n in shown] == [("owner_new_order", "whatsapp", order.pk)]
+    shown = client.get(reverse(INDEX) + "?channel=email").context["object_list"]
+    assert sorted((n.kind, n.channel) for n in shown) == [("owner_new_order", "email"), ("placed", "email")]
+
+
+def test_an_alert_with_nobody_to_send_to_shows_as_not_sent_and_is_not_sent_again(
+    admin_user, buyer, product, whatsapp_on
+):
+    order = factories.order(buyer, (product, 1))
+    whatsapp_on.WHATSAPP_TOKEN = ""  # switched off before delivery
+    deliver_notifications()
+    client = signed_in(admin_user)
+    shown = client.get(reverse(INDEX) + "?state=skipped").context["object_list"]
+    assert [(n.kind, n.channel, n.order_id) for n in shown] == [("owner_new_order", "whatsapp", order.pk)]
+    html = client.get(reverse(INDEX)).content.decode()
+    assert "Tidak dikirim (tanpa tujuan)" in html and "WhatsApp tidak diatur" in html
+    assert reverse(RETRY) not in html  # nothing failed

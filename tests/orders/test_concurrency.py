@@ -27,7 +27,7 @@ from shop.services.orders import (
 )
 from shop.staff import roles
 from tests import factories
-from tests.helpers import assert_ledger_balances, stock_of, user, waiting_order
+from tests.helpers import assert_ledger_balances, errors, run_together, stock_of, user, waiting_order
 
 pytestmark = [
     pytest.mark.concurrency,
@@ -39,36 +39,6 @@ Status = Order.Status
 
 
 # --- Helpers ---------------------------------------------------------------------------------
-
-
-def run_together(*calls, timeout=60):
-    """Run each call in its own thread and connection, released at the same moment.
-
-    Returns one ("ok", value) or ("error", exception) per call, in the order given.
-    """
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def racer(index, call):
-        try:
-            barrier.wait(timeout)
-            results[index] = ("ok", call())
-        except Exception as error:  # the race's loser: reported, not raised in the thread
-            results[index] = ("error", error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=racer, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout)
-    assert not any(thread.is_alive() for thread in threads), "a racer hung: deadlock or lock wait"
-    return results
-
-
-def errors(results):
-    return [value for outcome, value in results if outcome == "error"]
 
 
 @contextmanager

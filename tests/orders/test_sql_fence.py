@@ -46,8 +46,9 @@ WRITTEN_AGAINST = {
         "unique_code:PositiveIntegerField total:PositiveBigIntegerField "
         "total_weight_grams:PositiveIntegerField payment_deadline:DateTimeField? paid_at:DateTimeField? "
         "courier:CharField tracking_number:CharField shipped_at:DateTimeField? completed_at:DateTimeField? "
-        "cancelled_at:DateTimeField? cancel_reason:TextField needs_attention:BooleanField "
-        "attention_note:TextField created_at:DateTimeField updated_at:DateTimeField "
+        "cancelled_at:DateTimeField? cancel_reason:TextField awaited_transfer_total:PositiveBigIntegerField "
+        "needs_attention:BooleanField attention_note:TextField created_at:DateTimeField "
+        "updated_at:DateTimeField "
     ),
     "shop_orderline": (
         "id:BigAutoField order_id:ForeignKey product_id:ForeignKey sku:CharField name:CharField "
@@ -73,8 +74,8 @@ WRITTEN_AGAINST = {
         "note:TextField created_at:DateTimeField "
     ),
     "shop_notification": (
-        "id:BigAutoField kind:CharField order_id:ForeignKey created_at:DateTimeField sent_at:DateTimeField? "
-        "attempts:PositiveSmallIntegerField last_error:TextField "
+        "id:BigAutoField kind:CharField channel:CharField order_id:ForeignKey created_at:DateTimeField "
+        "sent_at:DateTimeField? attempts:PositiveSmallIntegerField last_error:TextField skipped:BooleanField "
     ),
 }
 FENCED_MODELS = (Order, OrderLine, Product, StockMovement, PaymentProof, OrderEvent, Notification)

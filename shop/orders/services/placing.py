@@ -3,12 +3,14 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shop.cart.services import MAX_QUANTITY
 from shop.catalog.models import Product
 from shop.checkout.order_numbers import next_order_number
+from shop.core.text import one_line
 from shop.notifications import outbox
 from shop.orders.errors import InsufficientStock, OrderError, PriceChange, PriceChanged, Shortage
 from shop.orders.models import Order, OrderLine, PaymentMethod
@@ -16,9 +18,16 @@ from shop.payments.gateways.bank_transfer import pick_unique_code, uses_unique_c
 
 from .steps import record_event
 
+# Far above any real order, and far below what the rupiah and gram columns hold.
+MAX_ORDER_TOTAL = 10**15
+MAX_ORDER_WEIGHT_GRAMS = 2_000_000_000
+UNIQUE_CODE_ATTEMPTS = 5
+
 # The shipping address as place_order takes it; copied onto the order.
 ADDRESS_FIELDS = ("recipient_name", "phone", "email", "province", "city", "district", "postal_code", "street")
 OPTIONAL_ADDRESS_FIELDS = {"email"}
+# The street may run over several lines; everything else goes on labels and in email subjects.
+MULTI_LINE_ADDRESS_FIELDS = {"street"}
 
 
 def place_order(user, *, items, address, shipping, payment_method=PaymentMethod.BANK_TRANSFER):
@@ -65,20 +74,25 @@ def place_order(user, *, items, address, shipping, payment_method=PaymentMethod.
 
         subtotal = sum(products[pk].price * quantity for pk, (quantity, _price) in wanted.items())
         weight = sum(products[pk].weight_grams * quantity for pk, (quantity, _price) in wanted.items())
-        unique_code = pick_unique_code(subtotal + shipping["cost"]) if use_unique_code else 0
-        order = Order.objects.create(
-            number=next_order_number(timezone.localdate(now)),
-            user=user,
-            **address,
-            shipping_courier=shipping["courier"],
-            shipping_service=shipping["service"],
-            shipping_cost=shipping["cost"],
-            payment_method=payment_method,
-            subtotal=subtotal,
-            unique_code=unique_code,
-            total=subtotal + shipping["cost"] + unique_code,
-            total_weight_grams=weight,
-            payment_deadline=now + timedelta(hours=settings.PAYMENT_WINDOW_HOURS),
+        if subtotal + shipping["cost"] > MAX_ORDER_TOTAL or weight > MAX_ORDER_WEIGHT_GRAMS:
+            raise OrderError(_("Pesanan sebesar ini tidak bisa dibuat sekaligus. Bagi menjadi beberapa pesanan."))
+        order = _create_order(
+            {
+                # First: it holds the day's counter row until commit, so that checkouts of one day
+                # pick their unique codes one after another (see _create_order).
+                "number": next_order_number(timezone.localdate(now)),
+                "user": user,
+                **address,
+                "shipping_courier": shipping["courier"],
+                "shipping_service": shipping["service"],
+                "shipping_cost": shipping["cost"],
+                "payment_method": payment_method,
+                "subtotal": subtotal,
+                "total_weight_grams": weight,
+                "payment_deadline": now + timedelta(hours=settings.PAYMENT_WINDOW_HOURS),
+            },
+            amount=subtotal + shipping["cost"],
+            use_unique_code=use_unique_code,
         )
         # Each line's foreign-key check share-locks its product: take them in ascending pk, the
         # order confirm_payment locks products in, or a checkout and a confirmation can deadlock.
@@ -99,6 +113,26 @@ def place_order(user, *, items, address, shipping, payment_method=PaymentMethod.
     return order
 
 
+def _create_order(fields, *, amount, use_unique_code):
+    """The order, with a total no other awaited manual transfer has when it gets a unique code.
+
+    Checkouts of one day already wait for each other on the day's order counter, so each sees
+    the codes the one before took. The database's unique column (Order.awaited_transfer_total)
+    catches the rest, such as two checkouts either side of midnight: then another code is tried.
+    """
+    if not use_unique_code:
+        return Order.objects.create(**fields, unique_code=0, total=amount)
+    refused = set()
+    for _attempt in range(UNIQUE_CODE_ATTEMPTS):
+        code = pick_unique_code(amount, also_taken=refused)
+        try:
+            with transaction.atomic():
+                return Order.objects.create(**fields, unique_code=code, total=amount + code)
+        except IntegrityError:
+            refused.add(amount + code)
+    raise OrderError(_("Semua kode unik untuk jumlah ini sedang dipakai. Coba lagi beberapa menit lagi."))
+
+
 def _order_items(items):
     """{product_id: (quantity, seen unit price)}, in the buyer's order; one entry per product."""
     wanted = {}
@@ -107,7 +141,7 @@ def _order_items(items):
             product_id, quantity, seen_price = int(item["product_id"]), item["quantity"], item["unit_price"]
         except (KeyError, TypeError, ValueError):
             raise OrderError(_("Isi keranjang tidak valid. Muat ulang keranjang Anda.")) from None
-        if not _is_whole(quantity) or quantity < 1 or not _is_whole(seen_price) or seen_price < 0:
+        if not _is_whole(quantity) or not 1 <= quantity <= MAX_QUANTITY or not _is_whole(seen_price) or seen_price < 0:
             raise OrderError(_("Jumlah atau harga di keranjang tidak valid. Muat ulang keranjang Anda."))
         if product_id in wanted:
             earlier_quantity, earlier_price = wanted[product_id]
@@ -124,6 +158,8 @@ def _order_address(address):
     cleaned = {}
     for name in ADDRESS_FIELDS:
         value = str(address.get(name) or "").strip()
+        if name not in MULTI_LINE_ADDRESS_FIELDS:
+            value = one_line(value)
         if not value and name not in OPTIONAL_ADDRESS_FIELDS:
             raise OrderError(_("Alamat pengiriman belum lengkap: %(field)s.") % {"field": _field_label(name)})
         max_length = Order._meta.get_field(name).max_length
