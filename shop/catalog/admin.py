@@ -12,7 +12,7 @@ from shop.catalog.filters import ProductFilterSet
 from shop.catalog.models import Category, Product
 from shop.imports.admin import ImportButtonsMixin
 from shop.inventory.services import set_opening_stock
-from shop.staff.viewsets import RupiahColumn
+from shop.staff.viewsets import RupiahColumn, SafeSpreadsheetExportMixin
 
 
 class ProductForm(WagtailAdminModelForm):
@@ -53,7 +53,7 @@ class StockColumn(Column):
         return context
 
 
-class ProductIndexView(ImportButtonsMixin, IndexView):
+class ProductIndexView(SafeSpreadsheetExportMixin, ImportButtonsMixin, IndexView):
     @cached_property
     def columns(self):
         # An explicit TitleColumn carries no row buttons (Edit, Delete, stock actions from hooks):

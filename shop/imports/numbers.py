@@ -90,9 +90,12 @@ def parse_whole_number(value, *, maximum=None, what=None):
         raise NumberError(_("Harus bilangan bulat, tanpa pecahan (tertulis %(value)s).") % {"value": _shown(value)})
     whole = int(number)
     if maximum is not None and whole > maximum:
-        raise NumberError(
-            _("Terlalu besar (paling banyak %(maximum)s).") % {"maximum": f"{maximum:,}".replace(",", ".")}
-        )
+        shown = f"{maximum:,}".replace(",", ".")
+        if what:
+            raise NumberError(
+                _("Terlalu besar (paling banyak %(maximum)s %(what)s).") % {"maximum": shown, "what": what}
+            )
+        raise NumberError(_("Terlalu besar (paling banyak %(maximum)s).") % {"maximum": shown})
     return whole
 
 

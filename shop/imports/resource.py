@@ -18,7 +18,7 @@ from import_export import fields, resources
 from import_export.instance_loaders import BaseInstanceLoader
 from wagtail.admin.rich_text.converters.editor_html import EditorHTMLConverter
 
-from shop.catalog.models import Product
+from shop.catalog.models import MAX_PRICE, Product
 from shop.imports.columns import COLUMNS, ROW_NUMBER
 from shop.imports.widgets import (
     CategoryWidget,
@@ -31,7 +31,6 @@ from shop.imports.widgets import (
 )
 from shop.inventory.services import import_stock_levels
 
-MAX_BIGINT = 9_223_372_036_854_775_807
 MAX_INT = 2_147_483_647
 
 
@@ -74,12 +73,12 @@ class ProductResource(resources.ModelResource):
     name = fields.Field(attribute="name", column_name="name", widget=TextWidget(max_length=200, required=True))
     category = fields.Field(attribute="category", column_name="category", widget=CategoryWidget())
     price = fields.Field(
-        attribute="price", column_name="price", widget=WholeNumberWidget(MAX_BIGINT, required=True, what="rupiah")
+        attribute="price", column_name="price", widget=WholeNumberWidget(MAX_PRICE, required=True, what="rupiah")
     )
     compare_at_price = fields.Field(
         attribute="compare_at_price",
         column_name="compare_at_price",
-        widget=WholeNumberWidget(MAX_BIGINT, what="rupiah"),
+        widget=WholeNumberWidget(MAX_PRICE, what="rupiah"),
     )
     weight_grams = fields.Field(
         attribute="weight_grams", column_name="weight_grams", widget=WholeNumberWidget(MAX_INT, blank=0)

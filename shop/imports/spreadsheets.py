@@ -1,11 +1,16 @@
 """Reading and writing spreadsheets (.xlsx and .csv) row by row, so that a file of any length is
-read and written in constant memory. Knows nothing about products (see shop.imports.resource)."""
+read and written in constant memory. Knows nothing about products (see shop.imports.resource).
+
+Every spreadsheet the shop writes goes through `csv_cell` or `xlsx_cell`, so that text a buyer,
+a supplier or an editor typed is never run as a formula when the owner opens the file.
+"""
 
 import codecs
 import csv
 import io
 import itertools
 import logging
+import re
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +29,26 @@ CONTENT_TYPES = {
     CSV: "text/csv; charset=utf-8",
 }
 _SNIFF_BYTES = 64 * 1024
+# "," from most programs, ";" from Excel in the Indonesian locale (the comma is its decimal mark).
+_DELIMITERS = (",", ";", "\t")
+
+# Measured with bench/import/run.py's sheet: 200,000 rows of the template's columns unpack to
+# 96 MB, 10.5 times their packed size, and an Excel sheet whose whole columns were formatted
+# adds up to 80 MB of empty rows, packed 28 times. A zip bomb packs about 1,000 times.
+MAX_UNPACKED_BYTES = 256 * 1048576
+MAX_PACKING_RATIO = 100
+# Below this a part cannot hurt, whatever its ratio (tiny XML parts pack unevenly).
+_RATIO_FROM_BYTES = 1048576
+
+# Text starting with one of these is run as a formula when a CSV is opened in Excel or
+# LibreOffice; some readers drop a leading tab or CR and run what follows.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Apostrophes in front of such text are escaped too, so that csv_text can tell them apart.
+_CSV_ESCAPED_STARTS = (*_FORMULA_STARTS, "'")
+# "-5" or "+6281234567" is data: a spreadsheet reads it as a number, and runs nothing.
+_SIGNED_NUMBER = re.compile(r"[+-]?\d[\d.,]*")
+# openpyxl stores text starting with "=" as a formula and "#N/A" and the like as errors.
+_XLSX_RETYPED_STARTS = ("=", "#")
 
 
 class SpreadsheetError(Exception):
@@ -83,6 +108,8 @@ def _open_xlsx(raw, sheet_name):
             _("Berkas ini bukan .xlsx yang sah: mungkin rusak, atau berformat lain yang diberi nama .xlsx.")
         )
     raw.seek(0)
+    _check_unpacked_size(raw)
+    raw.seek(0)
     try:
         workbook = openpyxl.load_workbook(raw, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged workbook
@@ -103,6 +130,41 @@ def _open_xlsx(raw, sheet_name):
         workbook.close()
 
 
+def _check_unpacked_size(raw):
+    """Refuse a workbook that would unpack to more than the limits, before openpyxl reads it.
+
+    The sizes are those the archive declares; zipfile never unpacks more than a part declares,
+    so they bound what parsing it can cost.
+    """
+    try:
+        with zipfile.ZipFile(raw) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        logger.info("Unreadable xlsx upload: %r", error)
+        raise SpreadsheetError(
+            _("Berkas Excel rusak atau tidak bisa dibaca. Buka di Excel/LibreOffice, simpan ulang, lalu unggah lagi.")
+        ) from None
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise SpreadsheetError(
+            _(
+                "Isi berkas Excel ini terlalu besar setelah dibuka: %(size)s MB, paling banyak %(maximum)s MB. Bagi menjadi beberapa berkas."
+            )
+            % {"size": f"{unpacked / 1048576:.0f}", "maximum": MAX_UNPACKED_BYTES // 1048576}
+        )
+    for part in parts:
+        if part.file_size >= _RATIO_FROM_BYTES and part.file_size > MAX_PACKING_RATIO * part.compress_size:
+            raise SpreadsheetError(
+                _(
+                    "Berkas Excel ini tidak wajar: bagian “%(part)s” menjadi %(ratio)s kali lebih besar setelah dibuka (berkas Excel biasa hanya belasan kali), sehingga ditolak agar server tidak kewalahan. Simpan ulang dari Excel/LibreOffice, lalu unggah lagi."
+                )
+                % {
+                    "part": part.filename,
+                    "ratio": f"{part.file_size // max(part.compress_size, 1):,}".replace(",", "."),
+                }
+            )
+
+
 @contextmanager
 def _open_csv(raw):
     sample = raw.read(_SNIFF_BYTES)
@@ -117,14 +179,11 @@ def _open_csv(raw):
     except UnicodeDecodeError:
         # Excel on Windows saves "CSV" in the ANSI code page.
         encoding = "cp1252"
-    text_sample = sample.decode(encoding, errors="ignore")
-    try:
-        dialect = csv.Sniffer().sniff(text_sample.split("\n", 1)[0] or text_sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
+    delimiter = _delimiter(sample.decode(encoding, errors="ignore"))
     text = io.TextIOWrapper(raw, encoding=encoding, errors="replace" if encoding == "cp1252" else "strict", newline="")
     try:
-        rows = _numbered_rows(_decoded(csv.reader(text, dialect)))
+        # Excel's dialect (doubled quotes, quoted delimiters and line breaks) with the file's delimiter.
+        rows = _numbered_rows(_csv_rows(csv.reader(text, csv.excel, delimiter=delimiter)))
         header_row, headers = _first_row(rows)
         yield Sheet(header_row, headers, rows, None)
     finally:
@@ -132,9 +191,29 @@ def _open_csv(raw):
         text.detach()
 
 
-def _decoded(reader):
+def _delimiter(sample):
+    """The delimiter that splits the header row into the most columns (a comma on a tie).
+
+    Only the delimiter is guessed: csv.Sniffer also guesses the quoting from what it sees, and
+    from a header without quotes it decides that doubled quotes mean nothing.
+    """
+    best, most = _DELIMITERS[0], 0
+    for delimiter in _DELIMITERS:
+        try:
+            reader = csv.reader(io.StringIO(sample), csv.excel, delimiter=delimiter)
+            header = next((row for row in reader if any(cell.strip() for cell in row)), [])
+        except csv.Error:
+            continue
+        if len(header) > most:
+            best, most = delimiter, len(header)
+    return best
+
+
+def _csv_rows(reader):
+    """The rows of a CSV, with the text `csv_cell` escaped on export read back as it was."""
     try:
-        yield from reader
+        for row in reader:
+            yield [csv_text(cell) if cell[:1] == "'" else cell for cell in row]
     except UnicodeDecodeError:
         raise SpreadsheetError(
             _("Berkas CSV bukan UTF-8. Simpan ulang sebagai “CSV UTF-8”, lalu unggah lagi.")
@@ -202,42 +281,74 @@ def write_xlsx(
     for index, width in enumerate(column_widths or []):
         worksheet.column_dimensions[openpyxl.utils.get_column_letter(index + 1)].width = width
     bold = Font(bold=True)
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(worksheet, value=header)
-        cell.font = bold
-        header_cells.append(cell)
-    worksheet.append(header_cells)
+    worksheet.append(_bold_row(worksheet, headers, bold))
     formats = number_formats or {}
     for row in rows:
-        if formats:
-            row = [_formatted(worksheet, value, formats.get(i)) for i, value in enumerate(row)]
-        worksheet.append(row)
+        worksheet.append([_formatted(worksheet, value, formats.get(i)) for i, value in enumerate(row)])
     for title, sheet_rows, widths in extra_sheets:
         extra = workbook.create_sheet(title)
         for index, width in enumerate(widths):
             extra.column_dimensions[openpyxl.utils.get_column_letter(index + 1)].width = width
         for i, row in enumerate(sheet_rows):
-            if i == 0:
-                row = [WriteOnlyCell(extra, value=v) for v in row]
-                for cell in row:
-                    cell.font = bold
-            extra.append(row)
+            extra.append(_bold_row(extra, row, bold) if i == 0 else [xlsx_cell(extra, value) for value in row])
     workbook.save(target)
+
+
+def _bold_row(worksheet, values, bold):
+    cells = [WriteOnlyCell(worksheet, value=value) for value in values]
+    for cell in cells:
+        cell.font = bold
+        if isinstance(cell.value, str):
+            cell.data_type = "s"  # a heading is text, even one that reads like a formula (see xlsx_cell)
+    return cells
 
 
 def _formatted(worksheet, value, number_format):
     if number_format is None or not isinstance(value, int | float):
-        return value
+        return xlsx_cell(worksheet, value)
     cell = WriteOnlyCell(worksheet, value=value)
     cell.number_format = number_format
     return cell
+
+
+def xlsx_cell(worksheet, value):
+    """`value` as it may go into a write-only sheet: text is stored as text, which Excel and
+    LibreOffice show and never run, even when it reads "=HYPERLINK(…)"."""
+    if isinstance(value, str) and value.startswith(_XLSX_RETYPED_STARTS):
+        cell = WriteOnlyCell(worksheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def write_csv(target, headers, rows):
     """UTF-8 with a byte-order mark, which Excel needs to show Indonesian text correctly."""
     text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="", write_through=True)
     writer = csv.writer(text)
-    writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerow([csv_cell(value) for value in headers])
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
     text.detach()
+
+
+def csv_cell(value):
+    """`value` as it may go into a CSV, which has no types: text a spreadsheet would run as a
+    formula gets a leading apostrophe, so it is shown instead; anything else is unchanged.
+
+    `csv_text` reads it back: apostrophes in front of such text are counted, so text that
+    already starts with "'=" survives the round trip too.
+    """
+    if isinstance(value, str) and value.startswith(_CSV_ESCAPED_STARTS) and _formula_like(value):
+        return "'" + value
+    return value
+
+
+def csv_text(cell):
+    """A CSV cell as it was before `csv_cell` (the import reads exported files back unchanged)."""
+    if cell[:1] == "'" and _formula_like(cell[1:]):
+        return cell[1:]
+    return cell
+
+
+def _formula_like(text):
+    bare = text.lstrip("'")
+    return bare.startswith(_FORMULA_STARTS) and not _SIGNED_NUMBER.fullmatch(bare)

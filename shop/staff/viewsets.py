@@ -3,6 +3,7 @@
 from wagtail.admin.ui.tables import Column
 
 from shop.core.money import format_rupiah
+from shop.imports.spreadsheets import csv_cell
 
 NO_EDIT_URLS = (
     "add_url_name",
@@ -29,3 +30,13 @@ class RupiahColumn(Column):
 
     def get_value(self, instance):
         return format_rupiah(super().get_value(instance))
+
+
+class SafeSpreadsheetExportMixin:
+    """For an index view with Wagtail's "Download CSV": text a buyer or editor typed is written as
+    the product import's files write it (`csv_cell`), so opening the file runs no formula.
+    Wagtail's XLSX already stores such text as text."""
+
+    def preprocess_field_value(self, field, value, export_format):
+        value = super().preprocess_field_value(field, value, export_format)
+        return csv_cell(value) if export_format == self.FORMAT_CSV else value

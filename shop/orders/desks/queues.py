@@ -20,7 +20,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from shop.orders.models import Order
 from shop.orders.status import OrderStatus
-from shop.staff.viewsets import ReadOnlyViewSetMixin, RupiahColumn
+from shop.staff.viewsets import ReadOnlyViewSetMixin, RupiahColumn, SafeSpreadsheetExportMixin
 
 from .actions import ACTION_VIEWS
 from .base import OrderDeskPolicy, shipping_overdue_after, verification_overdue_after
@@ -198,6 +198,10 @@ class FulfilmentQueue(OrderDeskViewSet):
         return Order.objects.filter(status=OrderStatus.PROCESSED).count()
 
 
+class AllOrdersIndexView(SafeSpreadsheetExportMixin, OrderIndexView):
+    pass
+
+
 class AllOrdersDesk(OrderDeskViewSet):
     name = "all_orders"
     url_prefix = "pesanan"
@@ -210,6 +214,8 @@ class AllOrdersDesk(OrderDeskViewSet):
     stay_on_order = True
     ordering = ["-created_at", "-pk"]
     filterset_class = AllOrdersFilterSet
+    # Its export holds what buyers typed at checkout.
+    index_view_class = AllOrdersIndexView
     list_display = [
         "number",
         DateColumn("created_at", label=gettext_lazy("Tanggal"), sort_key="created_at"),
