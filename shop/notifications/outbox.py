@@ -12,9 +12,10 @@ channel to the column's database default, email.
 """
 
 import logging
+import time
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -36,6 +37,8 @@ Kind = Notification.Kind
 Channel = Notification.Channel
 
 MAX_ATTEMPTS = 5
+# How long a run waits for the database to come back to mark a message it has already sent.
+MARK_SENT_PATIENCE = 120
 # While a delivery run is queued but not started, more kicks would only queue runs with nothing
 # left to do. The run clears the key when it starts (in a shared cache such as Redis); with each
 # process's own local-memory cache the key simply expires, so a message waits at most this long.
@@ -129,25 +132,53 @@ def deliver_notifications():
     # Channels that asked us to slow down: their rows wait for the next run instead of being refused again.
     busy = set()
     while True:
-        with transaction.atomic():
-            notification = lock_next_unsent(pending.filter(pk__gt=last_pk).exclude(channel__in=busy))
-            if notification is None:
-                return sent
-            last_pk = notification.pk
-            outcome = _attempt(notification)
-            notification.save(update_fields=["sent_at", "attempts", "last_error", "skipped"])
+        outcome = None
+        try:
+            with transaction.atomic():
+                notification = lock_next_unsent(pending.filter(pk__gt=last_pk).exclude(channel__in=busy))
+                if notification is None:
+                    return sent
+                last_pk = notification.pk
+                outcome = _attempt(notification)
+                notification.save(update_fields=["sent_at", "attempts", "last_error", "skipped"])
+        except DatabaseError:
+            if outcome != SENT:
+                raise
+            # The message went out, but the database went away (a restart) before it was marked.
+            # This process knows it was sent: mark it once the database is back, or it goes out twice.
+            _mark_sent_when_back(notification)
         if outcome == SENT:
             sent += 1
         elif outcome == BUSY:
             busy.add(notification.channel)
 
 
+def _mark_sent_when_back(notification, *, seconds=MARK_SENT_PATIENCE):
+    deadline = time.monotonic() + seconds
+    while True:
+        connection.close()  # the broken connection; the next query opens a new one
+        try:
+            Notification.objects.filter(pk=notification.pk, sent_at__isnull=True).update(
+                sent_at=notification.sent_at, attempts=notification.attempts, last_error=""
+            )
+            return
+        except DatabaseError:
+            if time.monotonic() > deadline:
+                logger.error(
+                    "Notification %s was sent but could not be marked sent; it may go out again", notification.pk
+                )
+                raise
+            time.sleep(1)
+
+
 def _attempt(notification):
     """Send one notification and write on it what came of that; returns SENT, SKIPPED, FAILED or BUSY."""
+    delivered = False
     try:
         # A savepoint: a database error while sending must not spoil the transaction that records it.
         with transaction.atomic():
             _send(notification)
+            delivered = True
     except NotSent as reason:
         notification.skipped = True
         notification.last_error = str(reason)
@@ -165,10 +196,15 @@ def _attempt(notification):
         notification.last_error = str(reason)
         return FAILED
     except Exception as error:
-        logger.exception("Notification %s (%s, %s) failed", notification.pk, notification.kind, notification.channel)
-        notification.attempts += 1
-        notification.last_error = f"{type(error).__name__}: {error}"[:2000]
-        return FAILED
+        # Only the savepoint failed (the database went away) after the channel took the message: it
+        # was sent, and recording that must not make it look failed, or it would go out again.
+        if not delivered:
+            logger.exception(
+                "Notification %s (%s, %s) failed", notification.pk, notification.kind, notification.channel
+            )
+            notification.attempts += 1
+            notification.last_error = f"{type(error).__name__}: {error}"[:2000]
+            return FAILED
     notification.sent_at = timezone.now()
     notification.attempts += 1
     return SENT
