@@ -20,6 +20,7 @@ from wagtail.models import Site
 
 from home.models import StoreSettings
 from shop.core.money import format_rupiah
+from shop.core.text import one_line
 from shop.integrations import whatsapp
 from shop.notifications.models import Notification
 from shop.orders.models import Order
@@ -96,7 +97,8 @@ def send_buyer_email(order_id, kind):
 
 
 def _summary(order):
-    return f"Pesanan baru {order.number} dari {order.recipient_name}: {format_rupiah(order.total)}."
+    # One line: it is the email's subject, and a name saved before names were cleaned may hold a line break.
+    return one_line(f"Pesanan baru {order.number} dari {order.recipient_name}: {format_rupiah(order.total)}.")
 
 
 def email_owner_new_order(order_id):

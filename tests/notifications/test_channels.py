@@ -193,3 +193,19 @@ def test_rows_written_by_sql_that_names_only_the_older_columns_are_emails_and_go
     ]
     assert deliver_notifications() == 4  # with the two orders' "placed" emails
     assert not Notification.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_a_recipient_name_saved_with_a_line_break_still_reaches_the_owner_by_email(
+    buyer, product, store_email, settings
+):
+    """Names are cleaned at checkout now; one saved before that must not stop the alert for good."""
+    settings.EMAIL_BACKEND = LOCMEM
+    order = factories.order(buyer, (product, 1))
+    Order.objects.filter(pk=order.pk).update(recipient_name="Siti\nRahayu")
+    deliver_notifications()
+    alert = owner_alerts(order)[Channel.EMAIL]
+    alert.refresh_from_db()
+    assert alert.sent_at is not None and alert.last_error == ""
+    assert [m.subject for m in mail.outbox if m.to == [store_email]] == [
+        f"Pesanan baru {order.number} dari Siti Rahayu: Rp {order.total:,}.".replace(",", ".")
+    ]
