@@ -195,6 +195,7 @@ def test_description_from_a_file_is_cleaned_of_scripts(admin_user):
     )
 
 
+@pytest.mark.fulltext
 def test_imported_products_are_found_by_storefront_search(admin_user):
     factories.confirmed_import(
         factories.product_import(product_sheet([import_row("S-1", "Batik Tulis Pekalongan")]), admin_user)

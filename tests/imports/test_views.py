@@ -142,6 +142,8 @@ def test_anonymous_and_buyers_are_sent_to_log_in(client, buyer):
     assert not ProductImport.objects.exists()
 
 
+# The search filter (?q=) reads the full-text index.
+@pytest.mark.fulltext
 def test_export_all_or_filtered_in_the_import_format(importer):
     clothes, food = factories.category("Pakaian"), factories.category("Makanan")
     factories.product(sku="K-1", name="Kaos Merah", category=clothes, stock=3)

@@ -223,6 +223,8 @@ def test_renaming_a_category_resends_its_products(meili, coffee):
     assert meili.documents[coffee.pk]["category__name"] == "Minuman Tradisional"
 
 
+# Ends in the database backend's full-text search, which on MariaDB needs committed rows.
+@pytest.mark.fulltext
 def test_pages_and_images_stay_out_of_meilisearch(meili, catalog_page):
     from home.models import StandardPage
 
@@ -312,6 +314,8 @@ def test_a_filter_that_matches_nothing_sends_no_request(meili):
 # --- When Meilisearch is away ------------------------------------------------------------------
 
 
+# Ends in the database backend's full-text search, which on MariaDB needs committed rows.
+@pytest.mark.fulltext
 def test_an_outage_neither_breaks_saving_nor_searching(client, meili, catalog_page, category, caplog):
     meili.down = True
     product = factories.product(name="Sambal Bawang", category=category)
