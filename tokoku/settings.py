@@ -207,6 +207,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 # wrong passwords for one account, or ten a minute from one address, sign-in waits 15 minutes;
 # a password reset mails one address at most three times an hour.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/15m/key", "reset_password": "20/h/ip,3/h/key"}
+ACCOUNT_ADAPTER = "shop.staff.login.ShopAccountAdapter"
 # Behind nginx every request comes from 127.0.0.1: count addresses from X-Forwarded-For instead.
 ALLAUTH_TRUSTED_PROXY_COUNT = 1 if env.bool("BEHIND_PROXY", default=False) else 0
 WAGTAILADMIN_LOGIN_URL = "staff_login"

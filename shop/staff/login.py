@@ -8,12 +8,26 @@ password-reset mails per address) then hold for staff too. Admin access itself i
 by Wagtail's `wagtailadmin.access_admin` permission, which buyers never have.
 """
 
+from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext_lazy as _
 
 ADMIN_HOME = "wagtailadmin_home"
+
+
+class ShopAccountAdapter(DefaultAccountAdapter):
+    """allauth as the shop uses it: the lockout says how long to wait and what else to do."""
+
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": _(
+            "Terlalu banyak percobaan masuk yang gagal. Tunggu 15 menit lalu coba lagi, "
+            "atau atur ulang kata sandi lewat tautan di bawah."
+        ),
+    }
 
 
 def staff_login(request):

@@ -15,7 +15,7 @@ from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
-LOCKED = "Terlalu banyak percobaan masuk yang gagal"
+LOCKED = "Terlalu banyak percobaan masuk yang gagal. Tunggu 15 menit"
 
 
 def log_in(client, email, password, **extra):
