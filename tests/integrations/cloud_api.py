@@ -6,6 +6,7 @@ import json
 import responses
 
 PHONE_NUMBER_ID = "109876543210987"
+OWNER_NUMBER = "6281234567890"
 MESSAGES_URL = f"https://graph.facebook.com/v23.0/{PHONE_NUMBER_ID}/messages"
 
 ACCEPTED = (
@@ -104,3 +105,14 @@ def answer_html(mock, status=502):
 
 def sent_payloads(mock):
     return [json.loads(call.request.body) for call in mock.calls]
+
+
+def configure(settings):
+    """The shop's WhatsApp settings pointed at this recorded API, alerting the owner by free text (no template)."""
+    settings.WHATSAPP_TOKEN = "EAAG-test-token"
+    settings.WHATSAPP_PHONE_NUMBER_ID = PHONE_NUMBER_ID
+    settings.WHATSAPP_OWNER_NUMBER = OWNER_NUMBER
+    settings.WHATSAPP_API_VERSION = "v23.0"
+    settings.WHATSAPP_TEMPLATE = ""
+    settings.WHATSAPP_TEMPLATE_LANGUAGE = "id"
+    return settings

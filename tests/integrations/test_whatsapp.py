@@ -8,18 +8,12 @@ from shop.integrations import whatsapp
 from tests.integrations import cloud_api
 from tests.integrations.cloud_api import MESSAGES_URL, answer, answer_html, sent_payloads
 
-OWNER = "6281234567890"
+OWNER = cloud_api.OWNER_NUMBER
 
 
 @pytest.fixture(autouse=True)
 def configured(settings):
-    settings.WHATSAPP_TOKEN = "EAAG-test-token"
-    settings.WHATSAPP_PHONE_NUMBER_ID = cloud_api.PHONE_NUMBER_ID
-    settings.WHATSAPP_OWNER_NUMBER = OWNER
-    settings.WHATSAPP_API_VERSION = "v23.0"
-    settings.WHATSAPP_TEMPLATE = ""
-    settings.WHATSAPP_TEMPLATE_LANGUAGE = "id"
-    return settings
+    return cloud_api.configure(settings)
 
 
 @pytest.fixture

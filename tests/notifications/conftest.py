@@ -6,7 +6,7 @@ from home.models import StoreSettings
 from tests.integrations import cloud_api as recorded
 
 OWNER_EMAIL = "pemilik@toko.com"
-OWNER_WHATSAPP = "6281234567890"
+OWNER_WHATSAPP = recorded.OWNER_NUMBER
 
 
 @pytest.fixture
@@ -21,13 +21,7 @@ def store_email(db):
 @pytest.fixture
 def whatsapp_on(settings):
     """WhatsApp Cloud API configured for the owner's alerts, free text (no template)."""
-    settings.WHATSAPP_TOKEN = "EAAG-test-token"
-    settings.WHATSAPP_PHONE_NUMBER_ID = recorded.PHONE_NUMBER_ID
-    settings.WHATSAPP_OWNER_NUMBER = OWNER_WHATSAPP
-    settings.WHATSAPP_API_VERSION = "v23.0"
-    settings.WHATSAPP_TEMPLATE = ""
-    settings.WHATSAPP_TEMPLATE_LANGUAGE = "id"
-    return settings
+    return recorded.configure(settings)
 
 
 @pytest.fixture
