@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from shop.payments.gateways import tripay
 from shop.staff import roles
 from tests import factories, helpers
 
@@ -238,3 +239,16 @@ def pytest_itemcollected(item):
     if item.get_closest_marker("fulltext") and settings.DATABASES["default"]["ENGINE"].endswith("mysql"):
         # First, so it wins over the module's plain `django_db`.
         item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False)
+
+
+# --- Payment gateway ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def simulated_tripay(settings, db):
+    """TriPay as a developer without an account has it: DEBUG on, no keys, the shop's simulator
+    answering (shop/payments/gateways/tripay_simulator.py) with QRIS, BRIVA and Alfamart."""
+    settings.DEBUG = True
+    settings.TRIPAY_MERCHANT_CODE = settings.TRIPAY_API_KEY = settings.TRIPAY_PRIVATE_KEY = ""
+    tripay.refresh_channels()
+    return settings

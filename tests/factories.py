@@ -59,16 +59,23 @@ def shipping_address(**fields):
     return address
 
 
-def order(user, *lines, payment_method="bank_transfer", shipping_cost=15_000):
-    """An order placed through the service, as checkout places it; lines are (product, quantity)."""
+def order(user, *lines, payment_method="bank_transfer", shipping_cost=15_000, payment_channel=None):
+    """An order placed through the service, as checkout places it; lines are (product, quantity).
+
+    A "tripay" order is paid by QRIS unless another channel is named; TriPay must be set up
+    (the `simulated_tripay` fixture, or recorded answers from tests.integrations.tripay_api).
+    """
     from shop.services.orders import place_order
 
+    if payment_method == "tripay":
+        payment_channel = payment_channel or "QRIS"
     return place_order(
         user,
         items=[{"product_id": p.pk, "quantity": quantity, "unit_price": p.price} for p, quantity in lines],
         address=shipping_address(),
         shipping={"courier": "JNE", "service": "REG", "cost": shipping_cost},
         payment_method=payment_method,
+        payment_channel=payment_channel,
     )
 
 

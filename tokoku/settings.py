@@ -311,6 +311,15 @@ WHATSAPP_API_VERSION = env.str("WHATSAPP_API_VERSION", default="v23.0")
 WHATSAPP_TEMPLATE = env.str("WHATSAPP_TEMPLATE", default="")
 WHATSAPP_TEMPLATE_LANGUAGE = env.str("WHATSAPP_TEMPLATE_LANGUAGE", default="id")
 
+# TriPay (QRIS, virtual accounts, minimarkets): on when all three keys are set. Sandbox until the
+# owner says otherwise: sandbox and production have separate keys.
+TRIPAY_MERCHANT_CODE = env.str("TRIPAY_MERCHANT_CODE", default="")
+TRIPAY_API_KEY = env.str("TRIPAY_API_KEY", default="")
+TRIPAY_PRIVATE_KEY = env.str("TRIPAY_PRIVATE_KEY", default="")
+TRIPAY_SANDBOX = env.bool("TRIPAY_SANDBOX", default=True)
+# Checkout waits this long for TriPay to create a transaction before offering another method.
+TRIPAY_TIMEOUT_SECONDS = env.int("TRIPAY_TIMEOUT_SECONDS", default=10)
+
 # --- Shop -----------------------------------------------------------------------------------
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
 # Uploaded product spreadsheets and their reports are deleted after this many days (shop.imports.cleanup).

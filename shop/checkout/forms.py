@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from shop.checkout.models import Address
 from shop.core.phone import normalize_phone
 from shop.core.text import one_line
-from shop.orders.models import PaymentMethod
+from shop.payments.choices import payment_options
 from shop.shipping.rates import flat_rate_options
 
 # What an order copies from an address (the email comes from the account).
@@ -81,21 +81,37 @@ class CheckoutForm(forms.Form):
         },
     )
     payment_method = forms.ChoiceField(
-        choices=[(PaymentMethod.BANK_TRANSFER, _("Transfer bank (dicek manual oleh CS)"))],
-        initial=PaymentMethod.BANK_TRANSFER,
         widget=forms.RadioSelect,
         label=_("Pembayaran"),
+        error_messages={
+            "required": _("Pilih cara pembayaran."),
+            "invalid_choice": _("Cara pembayaran itu tidak tersedia lagi. Pilih yang lain."),
+        },
     )
     save_address = forms.BooleanField(required=False, initial=True, label=_("Simpan alamat baru ke buku alamat"))
 
-    def __init__(self, *args, user, weight_grams, **kwargs):
+    def __init__(self, *args, user, weight_grams, subtotal, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["saved_address"].queryset = user.addresses.all()
+        self.payment_options = payment_options(subtotal)
+        self.fields["payment_method"].choices = [(option.value, option.label) for option in self.payment_options]
+        if self.payment_options:
+            self.fields["payment_method"].initial = self.payment_options[0].value
         self.shipping_options = {option.rate_id: option for option in flat_rate_options(weight_grams)}
         self.fields["shipping_rate"].choices = [
             (option.rate_id, f"{option.label} ({option.etd})" if option.etd else option.label)
             for option in self.shipping_options.values()
         ]
+
+    @property
+    def payment_choices(self):
+        """Radio buttons with their option (group, fee, icon), grouped as buyers know them, for the template."""
+        options = {option.value: option for option in self.payment_options}
+        groups = {}
+        for radio in self["payment_method"]:
+            option = options[radio.data["value"]]
+            groups.setdefault(option.group, []).append((radio, option))
+        return list(groups.items())
 
     @property
     def shipping_choices(self):

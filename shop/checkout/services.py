@@ -12,21 +12,25 @@ from shop.cart.services import cart_contents, clear_cart
 from shop.checkout.locks import lock_address_book
 from shop.orders.errors import OrderError
 from shop.orders.services.placing import place_order
+from shop.payments.choices import split
 
 
 class ReviewOutdated(OrderError):
     """What the buyer reviewed is no longer what would be ordered."""
 
 
-def complete_checkout(user, *, seen, address, shipping, payment_method):
+def complete_checkout(user, *, seen, address, shipping, payment):
     """Place the order the buyer reviewed and empty their cart, in one transaction; returns the Order.
 
     `seen` is what the review page showed: {"items": [[product_id, quantity, unit_price], ...],
-    "shipping_cost": int}. The cart is locked and compared with it first, so a cart changed in
-    another tab, or a second click on "Buat Pesanan" (which finds the cart already emptied by the
-    first), raises ReviewOutdated instead of ordering what the buyer has not seen. Prices the
-    buyer saw are checked by place_order (PriceChanged).
+    "shipping_cost": int, "payment_fee": int}; `payment` the buyer's choice ("bank_transfer" or
+    "tripay:QRIS", shop.payments.choices). The cart is locked and compared with it first, so a
+    cart changed in another tab, or a second click on "Buat Pesanan" (which finds the cart
+    already emptied by the first), raises ReviewOutdated instead of ordering what the buyer has
+    not seen. Prices the buyer saw are checked by place_order (PriceChanged), and so is the
+    payment fee of a gateway channel.
     """
+    payment_method, payment_channel = split(payment)
     with transaction.atomic():
         cart = lock_account_cart(user)
         contents = cart_contents(cart)
@@ -42,6 +46,8 @@ def complete_checkout(user, *, seen, address, shipping, payment_method):
             address={**address, "email": user.email},
             shipping={"courier": shipping.courier, "service": shipping.service, "cost": shipping.cost},
             payment_method=payment_method,
+            payment_channel=payment_channel,
+            seen_payment_fee=seen.get("payment_fee", 0),
         )
         clear_cart(cart)
     return order

@@ -16,6 +16,8 @@ from shop.cart.services import cart_contents, get_cart
 from shop.checkout.forms import AddressForm, CheckoutForm, address_as_dict
 from shop.checkout.services import add_address, complete_checkout
 from shop.orders.errors import OrderError
+from shop.orders.models import PaymentMethod
+from shop.payments.choices import payment_options
 from shop.payments.models import PaymentSettings
 from shop.shipping.rates import flat_rate_option
 
@@ -35,8 +37,14 @@ def checkout(request):
         "saved_address": chosen.get("address_id") or (addresses[0].pk if addresses else None),
         "shipping_rate": chosen.get("shipping_rate"),
     }
+    if chosen.get("payment_method"):
+        initial["payment_method"] = chosen["payment_method"]
     form = CheckoutForm(
-        request.POST or None, user=request.user, weight_grams=contents.total_weight_grams, initial=initial
+        request.POST or None,
+        user=request.user,
+        weight_grams=contents.total_weight_grams,
+        subtotal=contents.subtotal,
+        initial=initial,
     )
     # The new-address form is judged only when no saved address was picked.
     new_address = request.method == "POST" and not request.POST.get("saved_address")
@@ -78,6 +86,20 @@ def checkout_review(request):
         messages.error(request, _("Jasa pengiriman yang Anda pilih tidak tersedia lagi. Silakan pilih yang lain."))
         return redirect("shop:checkout")
 
+    payment = next(
+        (
+            option
+            for option in payment_options(contents.subtotal + shipping.cost)
+            if option.value == chosen["payment_method"]
+        ),
+        None,
+    )
+    if payment is None:
+        messages.error(
+            request, _("Cara pembayaran yang Anda pilih tidak tersedia untuk pesanan ini. Silakan pilih yang lain.")
+        )
+        return redirect("shop:checkout")
+
     if request.method == "POST":
         return _place_order(request, chosen, shipping)
 
@@ -86,6 +108,7 @@ def checkout_review(request):
             "user": request.user.pk,
             "items": [[line.product.pk, line.quantity, line.unit_price] for line in contents.lines],
             "shipping_cost": shipping.cost,
+            "payment_fee": payment.fee,
         },
         salt=SNAPSHOT_SALT,
     )
@@ -96,8 +119,10 @@ def checkout_review(request):
             "contents": contents,
             "address": chosen["address"],
             "shipping": shipping,
-            "total": contents.subtotal + shipping.cost,
-            "use_unique_code": PaymentSettings.load(request_or_site=request).use_unique_code,
+            "payment": payment,
+            "total": contents.subtotal + shipping.cost + payment.fee,
+            "use_unique_code": payment.value == PaymentMethod.BANK_TRANSFER
+            and PaymentSettings.load(request_or_site=request).use_unique_code,
             "payment_window_hours": settings.PAYMENT_WINDOW_HOURS,
             "snapshot": snapshot,
         },
@@ -119,7 +144,7 @@ def _place_order(request, chosen, shipping):
             seen=seen,
             address=chosen["address"],
             shipping=shipping,
-            payment_method=chosen["payment_method"],
+            payment=chosen["payment_method"],
         )
     except OrderError as error:
         messages.error(request, str(error))

@@ -20,6 +20,17 @@ SCHEDULES = [
         "minutes": 1,
     },
     {
+        # Asks TriPay after orders whose callback may have been lost, before their deadline passes.
+        "name": "Periksa pembayaran TriPay",
+        "func": "shop.payments.gateways.tripay_callbacks.reconcile_gateway_orders",
+        "minutes": 5,
+    },
+    {
+        "name": "Perbarui cara bayar TriPay",
+        "func": "shop.payments.gateways.tripay.refresh_channels_quietly",
+        "schedule_type": DAILY,
+    },
+    {
         "name": "Hapus berkas impor lama",
         "func": "shop.imports.cleanup.clear_old_import_files",
         "schedule_type": DAILY,

@@ -8,7 +8,7 @@ from shop.inventory.models import StockMovement
 from shop.notifications.models import Notification
 from shop.orders.models import Order, OrderEvent, OrderLine, PaymentMethod
 from shop.orders.status import OrderStatus
-from shop.payments.models import PaymentProof, PaymentSettings
+from shop.payments.models import GatewayCallback, GatewayPayment, PaymentChannel, PaymentProof, PaymentSettings
 from shop.shipping.models import ShippingRate
 
 __all__ = [
@@ -17,11 +17,14 @@ __all__ = [
     "CartItem",
     "Category",
     "DailyOrderCounter",
+    "GatewayCallback",
+    "GatewayPayment",
     "Notification",
     "Order",
     "OrderEvent",
     "OrderLine",
     "OrderStatus",
+    "PaymentChannel",
     "PaymentMethod",
     "PaymentProof",
     "PaymentSettings",

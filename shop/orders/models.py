@@ -43,6 +43,9 @@ class Order(models.Model):
     unique_code = models.PositiveIntegerField(_("kode unik"), default=0)
     total = models.PositiveBigIntegerField(_("total"), default=0)
     total_weight_grams = models.PositiveIntegerField(_("berat total (gram)"), default=0)
+    # The buyer's fee of a gateway channel, part of the total; the gateway's own reference.
+    payment_fee = models.PositiveBigIntegerField(_("biaya pembayaran"), default=0)
+    payment_reference = models.CharField(_("referensi pembayaran"), max_length=64, blank=True)
     payment_deadline = models.DateTimeField(_("batas pembayaran"), null=True, blank=True)
     paid_at = models.DateTimeField(_("dibayar"), null=True, blank=True)
     courier = models.CharField(_("kurir pengiriman"), max_length=40, blank=True)

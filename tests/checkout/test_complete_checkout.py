@@ -23,7 +23,7 @@ def reviewed(buyer, product):
 
 def checkout(buyer, seen, shipping):
     address = {k: v for k, v in factories.shipping_address().items() if k != "email"}
-    return complete_checkout(buyer, seen=seen, address=address, shipping=shipping, payment_method="bank_transfer")
+    return complete_checkout(buyer, seen=seen, address=address, shipping=shipping, payment="bank_transfer")
 
 
 def test_the_reviewed_order_is_placed_and_the_cart_emptied(buyer, product, reviewed):

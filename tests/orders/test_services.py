@@ -85,7 +85,7 @@ def test_order_numbers_run_per_day_in_jakarta_time(buyer, product):
     assert next_day.number == "TK-20270101-0001"
 
 
-def test_unique_code_is_left_out_when_the_owner_turns_it_off_and_for_the_gateway(buyer, product):
+def test_unique_code_is_left_out_when_the_owner_turns_it_off_and_for_the_gateway(buyer, product, simulated_tripay):
     settings = PaymentSettings.load()
     settings.use_unique_code = False
     settings.save()
@@ -212,7 +212,9 @@ def test_proof_is_judged_by_its_content(buyer, product, upload, message):
     assert not PaymentProof.objects.exists()
 
 
-def test_proof_is_refused_after_the_deadline_while_waiting_and_for_gateway_orders(buyer, product, waiting_order):
+def test_proof_is_refused_after_the_deadline_while_waiting_and_for_gateway_orders(
+    buyer, product, waiting_order, simulated_tripay
+):
     with pytest.raises(InvalidTransition):
         submit_payment_proof(waiting_order, buyer, factories.proof_file())
 
@@ -261,7 +263,7 @@ def test_confirm_takes_stock_once_and_records_it(waiting_order, product, cs1_use
     assert_ledger_balances()
 
 
-def test_gateway_confirms_an_order_still_awaiting_payment(buyer, product):
+def test_gateway_confirms_an_order_still_awaiting_payment(buyer, product, simulated_tripay):
     order = factories.order(buyer, (product, 3), payment_method="tripay")
     confirm_payment(order.pk, None)
     order.refresh_from_db()

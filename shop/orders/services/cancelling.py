@@ -19,11 +19,12 @@ UNVERIFIED_REFUND_NOTE = gettext_lazy(
 )
 
 
-def cancel_order(order, actor, reason):
+def cancel_order(order, actor, reason, *, transition="cancel"):
     """Cancel an order that has not been shipped, if `actor` may (shop.orders.policy).
 
     The buyer may cancel until payment is confirmed; CS cancel at the desk that holds the order;
-    the system (actor None) always may. The rule is checked under the order's row lock, so the
+    the system (actor None) always may. `transition` "expire" cancels only an order still unpaid
+    (a deadline that has passed), checked under the same lock. The rule is checked under the order's row lock, so the
     order cannot move to another stage between the check and the cancellation. Cancelling
     again changes nothing.
 
@@ -37,7 +38,7 @@ def cancel_order(order, actor, reason):
         locked = lock_order(order)
         if locked.status == OrderStatus.CANCELLED:
             return refreshed(order, locked)
-        require(locked, "cancel")
+        require(locked, transition)
         policy.check_cancel(actor, locked)
         if locked.status == OrderStatus.PROCESSED:
             _give_back_stock(locked, actor)

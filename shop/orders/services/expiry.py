@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from shop.inventory.locks import lock_order_batch
 from shop.notifications import outbox
 from shop.notifications.models import Notification
-from shop.orders.models import Order, OrderEvent
+from shop.orders.models import Order, OrderEvent, PaymentMethod
 from shop.orders.status import TRANSITIONS, OrderStatus
 
-from .cancelling import UNVERIFIED_REFUND_NOTE
+from .cancelling import UNVERIFIED_REFUND_NOTE, cancel_order
 
 EXPIRY_BATCH_SIZE = 1000
 EXPIRES = TRANSITIONS["expire"]
@@ -29,7 +29,9 @@ def expire_unpaid_orders(now=None, *, batch_size=EXPIRY_BATCH_SIZE):
     already done, and memory stays flat. Orders a CS is working on at that moment are skipped
     (SKIP LOCKED) and picked up by the next run. No stock is given back because none was
     taken. An expired order whose proof was still awaiting verification is flagged
-    `needs_attention`: the buyer may have paid and need a refund.
+    `needs_attention`: the buyer may have paid and need a refund. Orders paid through a gateway
+    are left to the gateway's schedule, which asks the gateway first (a lost callback must not
+    cancel a paid order: shop.payments.gateways.tripay_callbacks).
     """
     now = now or timezone.now()
     legacy_cutoff = now - timedelta(hours=settings.PAYMENT_WINDOW_HOURS)  # orders from before deadlines were stored
@@ -45,11 +47,24 @@ def expire_unpaid_orders(now=None, *, batch_size=EXPIRY_BATCH_SIZE):
             expired += count
 
 
+def expire_order(order, reason):
+    """Cancel one order for its deadline, as the system, only if it is still unpaid; cancelling again changes nothing.
+
+    For a payment gateway's word that its payment expired or failed: an order paid in the
+    meantime stays paid.
+    """
+    return cancel_order(order, None, reason, transition="expire")
+
+
 def _expire_batch(now, legacy_cutoff, after_pk, batch_size, reason):
     """One batch in five statements: find and lock, write the history and the outbox, cancel (two updates)."""
     overdue = Q(payment_deadline__lte=now) | Q(payment_deadline__isnull=True, created_at__lte=legacy_cutoff)
     batch = lock_order_batch(
-        Order.objects.filter(overdue, status__in=EXPIRES.sources, pk__gt=after_pk), batch_size, skip_locked=True
+        Order.objects.filter(
+            overdue, status__in=EXPIRES.sources, payment_method=PaymentMethod.BANK_TRANSFER, pk__gt=after_pk
+        ),
+        batch_size,
+        skip_locked=True,
     )
     if not batch:
         return 0, after_pk
@@ -79,7 +94,7 @@ def _expire_batch(now, legacy_cutoff, after_pk, batch_size, reason):
 EXPIRE_BATCH_SQL = """
 WITH batch AS (
     SELECT id, status, needs_attention FROM shop_order
-    WHERE status = ANY(%(expiring)s) AND id > %(after)s
+    WHERE status = ANY(%(expiring)s) AND payment_method = %(manual)s AND id > %(after)s
       AND (payment_deadline <= %(now)s OR (payment_deadline IS NULL AND created_at <= %(legacy_cutoff)s))
     ORDER BY id
     LIMIT %(size)s
@@ -110,6 +125,7 @@ def _expire_batch_in_one_statement(now, legacy_cutoff, after_pk, batch_size, rea
             EXPIRE_BATCH_SQL,
             {
                 "expiring": [status.value for status in EXPIRES.sources],
+                "manual": PaymentMethod.BANK_TRANSFER.value,
                 "unverified": OrderStatus.WAITING_VERIFICATION.value,
                 "cancelled": EXPIRES.target.value,
                 "kind": Notification.Kind.CANCELLED.value,

@@ -198,3 +198,17 @@ def reject_payment(order, actor, reason):
         record_event(locked, actor, OrderStatus.WAITING_VERIFICATION, reason)
         outbox.payment_rejected(locked)
     return refreshed(order, locked)
+
+
+def flag_order(order, note):
+    """Ask staff to look at an order, saying why; its status and stock stay as they are.
+
+    For what no transition covers: a gateway reporting money in for an order that cannot take it
+    (stock gone, already cancelled), or a refund. A note already there is kept after the new one.
+    """
+    with transaction.atomic():
+        locked = lock_order(order)
+        locked.needs_attention = True
+        locked.attention_note = "\n".join(part for part in (note, locked.attention_note) if part)[:5000]
+        locked.save(update_fields=["needs_attention", "attention_note", "updated_at"])
+    return refreshed(order, locked)

@@ -10,11 +10,14 @@ from django.utils.translation import gettext as _
 from shop.cart.services import MAX_QUANTITY
 from shop.catalog.models import Product
 from shop.checkout.order_numbers import next_order_number
+from shop.core.money import format_rupiah
 from shop.core.text import one_line
 from shop.notifications import outbox
 from shop.orders.errors import InsufficientStock, OrderError, PriceChange, PriceChanged, Shortage
 from shop.orders.models import Order, OrderLine, PaymentMethod
+from shop.payments.gateways import tripay
 from shop.payments.gateways.bank_transfer import pick_unique_code, uses_unique_code
+from shop.payments.models import PaymentSettings
 
 from .steps import record_event
 
@@ -30,7 +33,16 @@ OPTIONAL_ADDRESS_FIELDS = {"email"}
 MULTI_LINE_ADDRESS_FIELDS = {"street"}
 
 
-def place_order(user, *, items, address, shipping, payment_method=PaymentMethod.BANK_TRANSFER):
+def place_order(
+    user,
+    *,
+    items,
+    address,
+    shipping,
+    payment_method=PaymentMethod.BANK_TRANSFER,
+    payment_channel=None,
+    seen_payment_fee=None,
+):
     """Create an order in `pending_payment` from what the buyer saw at checkout; takes no stock.
 
     items:    [{"product_id": int, "quantity": int, "unit_price": int}], unit_price being the
@@ -44,6 +56,11 @@ def place_order(user, *, items, address, shipping, payment_method=PaymentMethod.
     wants one, and a payment deadline PAYMENT_WINDOW_HOURS away. Runs in the caller's
     transaction when there is one, so checkout can lock the cart, call this and empty the cart
     atomically.
+
+    A gateway order (payment_method "tripay", payment_channel e.g. "QRIS") adds the channel's fee
+    for the buyer to the total (refused when it is not `seen_payment_fee`, the fee the buyer saw)
+    and creates the gateway's transaction before anything is committed: if the gateway refuses
+    or does not answer, nothing of the order remains and the buyer can choose again.
     """
     wanted = _order_items(items)
     address = _order_address(address)
@@ -74,7 +91,15 @@ def place_order(user, *, items, address, shipping, payment_method=PaymentMethod.
 
         subtotal = sum(products[pk].price * quantity for pk, (quantity, _price) in wanted.items())
         weight = sum(products[pk].weight_grams * quantity for pk, (quantity, _price) in wanted.items())
-        if subtotal + shipping["cost"] > MAX_ORDER_TOTAL or weight > MAX_ORDER_WEIGHT_GRAMS:
+        amount = subtotal + shipping["cost"]
+        channel = _payment_channel(payment_method, payment_channel, amount)
+        fee = tripay.customer_fee(channel, amount) if channel else 0
+        if seen_payment_fee is not None and fee != seen_payment_fee:
+            raise OrderError(
+                _("Biaya pembayaran berubah menjadi %(fee)s. Silakan periksa lagi sebelum memesan.")
+                % {"fee": format_rupiah(fee)}
+            )
+        if amount + fee > MAX_ORDER_TOTAL or weight > MAX_ORDER_WEIGHT_GRAMS:
             raise OrderError(_("Pesanan sebesar ini tidak bisa dibuat sekaligus. Bagi menjadi beberapa pesanan."))
         order = _create_order(
             {
@@ -88,10 +113,11 @@ def place_order(user, *, items, address, shipping, payment_method=PaymentMethod.
                 "shipping_cost": shipping["cost"],
                 "payment_method": payment_method,
                 "subtotal": subtotal,
+                "payment_fee": fee,
                 "total_weight_grams": weight,
                 "payment_deadline": now + timedelta(hours=settings.PAYMENT_WINDOW_HOURS),
             },
-            amount=subtotal + shipping["cost"],
+            amount=amount + fee,
             use_unique_code=use_unique_code,
         )
         # Each line's foreign-key check share-locks its product: take them in ascending pk, the
@@ -109,8 +135,28 @@ def place_order(user, *, items, address, shipping, payment_method=PaymentMethod.
             for pk, (quantity, _price) in sorted(wanted.items())
         )
         record_event(order, user, "", _("Pesanan dibuat."))
+        if channel is not None:
+            created = tripay.start_payment(order, channel)
+            order.payment_reference = created.reference
+            # The gateway's own figure is what the buyer will be asked for; it agrees with ours
+            # for the fees it publishes.
+            order.payment_fee = created.fee_customer
+            order.total = amount + created.fee_customer
+            order.save(update_fields=["payment_reference", "payment_fee", "total", "updated_at"])
         outbox.order_placed(order)
     return order
+
+
+def _payment_channel(payment_method, code, amount):
+    """The gateway channel a gateway order is paid with; None for a manual transfer."""
+    if payment_method == PaymentMethod.BANK_TRANSFER:
+        if not PaymentSettings.load().bank_transfer_enabled:
+            raise OrderError(_("Transfer bank sedang tidak tersedia. Silakan pilih cara bayar lain."))
+        return None
+    channel = next((channel for channel in tripay.offered_channels(amount) if channel.code == code), None)
+    if channel is None:
+        raise OrderError(_("Cara bayar itu tidak tersedia untuk pesanan ini. Silakan pilih yang lain."))
+    return channel
 
 
 def _create_order(fields, *, amount, use_unique_code):
