@@ -282,8 +282,8 @@ def parse_callback(raw_body):
     """The callback TriPay POSTed, read from its raw body (check is_valid_callback first)."""
     try:
         data = json.loads(raw_body)
-    except ValueError as error:
-        raise TripayError(f"TriPay callback is not JSON: {error}") from None
+    except (ValueError, RecursionError) as error:  # nesting deeper than Python's stack is a RecursionError
+        raise TripayError(f"TriPay callback is not JSON: {error!r}"[:300]) from None
     return _read(Callback, _object(data, "callback"), "callback", paid_at=_timestamp, note=_optional_text)
 
 

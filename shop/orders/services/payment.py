@@ -204,10 +204,13 @@ def flag_order(order, note):
     """Ask staff to look at an order, saying why; its status and stock stay as they are.
 
     For what no transition covers: a gateway reporting money in for an order that cannot take it
-    (stock gone, already cancelled), or a refund. A note already there is kept after the new one.
+    (stock gone, already cancelled), or a refund. A note already there is kept after the new one;
+    the same note twice is written once.
     """
     with transaction.atomic():
         locked = lock_order(order)
+        if locked.needs_attention and note in locked.attention_note.split("\n"):
+            return refreshed(order, locked)  # said already: a replayed report must not write it again
         locked.needs_attention = True
         locked.attention_note = "\n".join(part for part in (note, locked.attention_note) if part)[:5000]
         locked.save(update_fields=["needs_attention", "attention_note", "updated_at"])

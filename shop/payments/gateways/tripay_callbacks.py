@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shop.integrations.tripay import TripayError, is_valid_callback, parse_callback
+from shop.integrations.tripay import TripayError, TripayRefused, is_valid_callback, parse_callback
+from shop.inventory.locks import lock_order
 from shop.orders.errors import InsufficientStock, InvalidTransition
 from shop.orders.models import Order, PaymentMethod
 from shop.orders.services.expiry import expire_order
@@ -45,7 +46,7 @@ class Refused(Exception):
 
 def receive_callback(raw_body, *, signature, event):
     """Check and apply one callback; returns (HTTP status, JSON answer) for TriPay."""
-    record = GatewayCallback(event=(event or "")[:50], body=raw_body[:KEPT_BODY_CHARACTERS].decode(errors="replace"))
+    record = GatewayCallback(event=event or "", body=raw_body[:KEPT_BODY_CHARACTERS].decode(errors="replace"))
     try:
         outcome, message = _receive(record, raw_body, signature, event)
     except Refused as refusal:
@@ -54,11 +55,20 @@ def receive_callback(raw_body, *, signature, event):
         else:
             logger.warning("A callback that TriPay did not sign was refused: %s", refusal.message)
         record.outcome, record.message = Outcome.REFUSED, refusal.message
-        record.save()
+        _fit(record).save()
         return refusal.status_code, {"success": False, "message": refusal.message}
     record.outcome, record.message = outcome, message
-    record.save()
+    _fit(record).save()
     return 200, {"success": True}
+
+
+def _fit(record):
+    """Whatever was sent is kept, cut to its columns and without NUL, which PostgreSQL's text refuses."""
+    for field in ("event", "status", "reference", "merchant_ref", "message", "body"):
+        value = getattr(record, field).replace("\x00", "\ufffd")
+        limit = GatewayCallback._meta.get_field(field).max_length
+        setattr(record, field, value[:limit] if limit else value)
+    return record
 
 
 def _receive(record, raw_body, signature, event):
@@ -77,6 +87,8 @@ def _receive(record, raw_body, signature, event):
     except TripayError as error:
         raise Refused(400, f"Malformed callback: {error}") from None
     record.reference, record.merchant_ref, record.status = callback.reference, callback.merchant_ref, callback.status
+    if any("\x00" in value for value in (callback.reference, callback.merchant_ref, callback.status)):
+        raise Refused(400, "Malformed callback: NUL in a field")  # PostgreSQL cannot even search for it
     order = Order.objects.filter(number=callback.merchant_ref, payment_method=PaymentMethod.TRIPAY).first()
     if order is None:
         raise Refused(404, "Unknown merchant_ref")
@@ -119,7 +131,15 @@ def _paid(order):
         "channel": getattr(getattr(order, "gateway_payment", None), "channel_name", "TriPay"),
         "reference": order.payment_reference,
     }
-    was_paid = order.status in PAID
+    # Whether this report changed anything is known only under the order's lock: a callback that
+    # waited while CS confirmed must be kept as changing nothing.
+    with transaction.atomic():
+        was_paid = lock_order(order).status in PAID
+        outcome = _confirm_or_flag(order, note)
+    return outcome or ((Outcome.UNCHANGED if was_paid else Outcome.PAID), note)
+
+
+def _confirm_or_flag(order, note):
     try:
         confirm_payment(order, None, note=note)
     except InsufficientStock as short:
@@ -134,7 +154,7 @@ def _paid(order):
             % {"status": order.get_status_display()},
         )
         return Outcome.PAID_SHORT, _("Lunas setelah pesanan %(status)s.") % {"status": order.get_status_display()}
-    return (Outcome.UNCHANGED if was_paid else Outcome.PAID), note
+    return None
 
 
 def reconcile_gateway_orders(now=None):
@@ -164,6 +184,18 @@ def reconcile_gateway_orders(now=None):
             continue
         try:
             status = api.transaction_detail(order.payment_reference).status
+        except TripayRefused as refusal:
+            # TriPay answered but will not say (e.g. a sandbox order after a switch to production keys).
+            # Long past its deadline the order goes to staff, or a batch of such orders would be asked
+            # about first on every run and starve the newer ones behind them.
+            if order.payment_deadline <= now - UNREACHABLE_GRACE:
+                changed += _hand_to_staff(
+                    order,
+                    "",
+                    _("TriPay tidak mau memberi status transaksi %(reference)s: %(message)s. Periksa di dasbor TriPay.")
+                    % {"reference": order.payment_reference, "message": refusal},
+                )
+            continue
         except TripayError:
             logger.warning("Could not ask TriPay about %s; asking again next run", order.number, exc_info=True)
             continue
@@ -171,17 +203,39 @@ def reconcile_gateway_orders(now=None):
             status = "EXPIRED"  # TriPay closes its transaction at the same deadline; ours has passed.
         if status == "UNPAID":
             continue
-        with transaction.atomic():
-            outcome, message = apply_status(order, status)
-            GatewayCallback.objects.create(
-                source="reconcile",
-                status=status,
-                signature_valid=True,
-                reference=order.payment_reference,
-                merchant_ref=order.number,
-                order=order,
-                outcome=outcome,
-                message=message,
+        try:
+            with transaction.atomic():
+                outcome, message = apply_status(order, status)
+                _record_asked(order, status, outcome, message)
+        except Refused:
+            changed += _hand_to_staff(
+                order,
+                status,
+                _("TriPay melaporkan status %(status)s yang tidak dikenal toko untuk transaksi %(reference)s.")
+                % {"status": status[:50], "reference": order.payment_reference},
             )
+            continue
         changed += outcome != Outcome.UNCHANGED
     return changed
+
+
+def _record_asked(order, status, outcome, message):
+    GatewayCallback.objects.create(
+        source="reconcile",
+        status=status[:50],
+        signature_valid=True,
+        reference=order.payment_reference,
+        merchant_ref=order.number,
+        order=order,
+        outcome=outcome,
+        message=message,
+    )
+
+
+def _hand_to_staff(order, status, note):
+    """An answer the shop cannot act on: the order waits, flagged, and the schedule stops asking."""
+    logger.warning("TriPay order %s handed to staff: %s", order.number, note)
+    with transaction.atomic():
+        flag_order(order, note)
+        _record_asked(order, status, Outcome.REFUSED, note)
+    return 1
