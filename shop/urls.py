@@ -22,6 +22,7 @@ urlpatterns = [
     path("pesanan/<str:number>/bukti/", payments.upload_payment_proof, name="payment_proof_upload"),
     path("pesanan/<str:number>/bukti/<int:proof_id>/", payments.payment_proof_file, name="payment_proof_file"),
     path("pesanan/<str:number>/batal/", orders.cancel_order, name="order_cancel"),
+    path("pesanan/<str:number>/status/", orders.order_status, name="order_status"),
     path("pembayaran/tripay/callback/", payments.tripay_callback, name="tripay_callback"),
     path("akun/", account.account_overview, name="account"),
     path("akun/alamat/baru/", account.address_create, name="address_create"),

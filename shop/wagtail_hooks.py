@@ -1,4 +1,5 @@
-"""The shop in the Wagtail admin: catalog, shipping rates, order desks, stock, imports, notifications, dashboard."""
+"""The shop in the Wagtail admin: catalog, shipping rates, order desks, stock, imports, notifications,
+payments (settings, TriPay's channels and callbacks), dashboard."""
 
 from django.urls import include, path
 from wagtail import hooks
@@ -9,11 +10,19 @@ from shop.imports import admin as product_imports
 from shop.inventory import admin as stock_admin
 from shop.notifications.admin import notifications_viewset
 from shop.orders.desks.queues import DESKS
+from shop.payments import admin as payments_admin
+from shop.payments.callbacks_admin import gateway_callbacks_viewset
+from shop.payments.channels_admin import payment_channels_viewset
+from shop.payments.models import PaymentSettings
 from shop.shipping.admin import ShippingRateViewSet
 from shop.staff.dashboard import ShopDashboardPanel
 
 register_snippet(CatalogViewSetGroup)
 register_snippet(ShippingRateViewSet)
+
+# Wagtail builds a setting's form from the model's edit_handler; the TriPay panel reads the
+# environment and the admin's URLs, which belong here rather than in the model.
+PaymentSettings.edit_handler = payments_admin.payment_settings_edit_handler()
 
 
 @hooks.register("register_admin_viewset")
@@ -24,6 +33,11 @@ def register_order_desks():
 @hooks.register("register_admin_viewset")
 def register_notifications():
     return notifications_viewset
+
+
+@hooks.register("register_admin_viewset")
+def register_payments():
+    return [payment_channels_viewset, gateway_callbacks_viewset]
 
 
 @hooks.register("register_admin_urls")

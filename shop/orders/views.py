@@ -6,19 +6,23 @@ A buyer reaches only their own orders; anyone else's order or proof answers 404,
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from home.models import StoreSettings
 from shop.orders.errors import OrderError
 from shop.orders.forms import CancelOrderForm
-from shop.orders.models import Order
+from shop.orders.models import Order, PaymentMethod
 from shop.orders.services.cancelling import cancel_order as cancel
 from shop.orders.status import BUYER_CANCELLABLE, OrderStatus
+from shop.payments import display, simulation
 from shop.payments.forms import PaymentProofForm
-from shop.payments.models import PaymentProof, PaymentSettings
+from shop.payments.models import PaymentChannel, PaymentProof, PaymentSettings
 
 ORDERS_PER_PAGE = 10
 
@@ -33,7 +37,9 @@ def order_list(request):
 @login_required
 def order_detail(request, number):
     order = get_object_or_404(
-        Order.objects.prefetch_related("lines", "events", "payment_proofs"), number=number, user=request.user
+        Order.objects.select_related("gateway_payment").prefetch_related("lines", "events", "payment_proofs"),
+        number=number,
+        user=request.user,
     )
     proofs = list(order.payment_proofs.all())
     awaiting_payment = order.status == OrderStatus.PENDING_PAYMENT
@@ -41,6 +47,7 @@ def order_detail(request, number):
     deadline = order.payment_deadline
     deadline_passed = awaiting_payment and deadline is not None and deadline < timezone.now()
     awaiting_payment = awaiting_payment and not deadline_passed
+    by_gateway = order.payment_method == PaymentMethod.TRIPAY
     context = {
         "order": order,
         "lines": order.lines.all(),
@@ -48,10 +55,14 @@ def order_detail(request, number):
         "proofs": proofs,
         "awaiting_payment": awaiting_payment,
         "deadline_passed": deadline_passed,
+        "by_gateway": by_gateway,
+        "gateway": getattr(order, "gateway_payment", None) if by_gateway else None,
         "can_cancel": order.status in BUYER_CANCELLABLE,
         "is_shipped": order.status in (OrderStatus.SHIPPED, OrderStatus.COMPLETED),
     }
-    if awaiting_payment:
+    if awaiting_payment and by_gateway:
+        context.update(_gateway_payment(order, context["gateway"]))
+    elif awaiting_payment:
         # The latest proof was rejected: the buyer needs CS's reason before uploading again.
         context["rejected_proof"] = next((p for p in proofs[:1] if p.status == PaymentProof.Status.REJECTED), None)
         context["bank_accounts"] = [block.value for block in StoreSettings.for_request(request).bank_accounts]
@@ -60,6 +71,32 @@ def order_detail(request, number):
     if context["can_cancel"]:
         context["cancel_form"] = CancelOrderForm()
     return render(request, "shop/order_detail.html", context)
+
+
+def _gateway_payment(order, gateway):
+    """How to pay a gateway order: QR, pay code, steps, and the address the page asks for news at."""
+    shown = {"status_url": reverse("shop:order_status", args=[order.number])}
+    if gateway is not None:
+        shown["instructions"] = display.instructions(gateway.instructions)
+        shown["pay_code_is_account"] = PaymentChannel.objects.filter(
+            code=gateway.channel_code, group=PaymentChannel.Group.VIRTUAL_ACCOUNT
+        ).exists()
+        # Only a secure web address becomes a link: the value is TriPay's, not ours.
+        shown["checkout_url"] = gateway.checkout_url if gateway.checkout_url.startswith("https://") else ""
+        if gateway.qr_string:
+            shown["qr_svg"] = display.qr_svg(gateway.qr_string, title=_("Kode QRIS pesanan %s") % order.number)
+            shown["qr_png"] = display.qr_png_data_uri(gateway.qr_string)
+        shown["simulated_callback"] = simulation.paid_callback(order)
+    return shown
+
+
+@login_required
+@require_GET
+@never_cache
+def order_status(request, number):
+    """The buyer's own order's status, asked every few seconds by the order page while payment is awaited."""
+    order = get_object_or_404(Order.objects.only("status"), number=number, user=request.user)
+    return JsonResponse({"status": order.status, "label": order.get_status_display()})
 
 
 def _note_for_buyer(event):

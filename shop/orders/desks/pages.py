@@ -1,17 +1,32 @@
 """The order page of every desk: lines with current stock, proofs, history, stock movements, actions."""
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.admin.views.generic import InspectView
 
-from shop.orders.models import Order
+from shop.orders.models import Order, PaymentMethod
 from shop.orders.policy import actions_for, may_print, may_see_proofs
 from shop.orders.status import UNPAID, OrderStatus
-from shop.payments.models import PaymentProof
+from shop.payments.models import GatewayCallback, GatewayPayment, PaymentProof
 from shop.shipping.couriers import courier_code_for, courier_name
 
 from .base import OrderDeskMixin, shipping_overdue_after, verification_overdue_after
+
+
+def gateway_context(user, order):
+    """A TriPay order's channel and callbacks; each links to its body only for those who may open it."""
+    if order.payment_method != PaymentMethod.TRIPAY:
+        return {"gateway_payment": None, "gateway_callbacks": []}
+    callbacks = list(GatewayCallback.objects.filter(order=order).order_by("received_at", "pk"))
+    if user.has_perm("shop.view_gatewaycallback"):
+        for callback in callbacks:
+            callback.url = reverse("shop_tripay_callbacks:inspect", args=[callback.pk])
+    return {
+        "gateway_payment": GatewayPayment.objects.filter(order=order).first(),
+        "gateway_callbacks": callbacks,
+    }
 
 
 def order_page_context(user, order, view):
@@ -53,6 +68,7 @@ def order_page_context(user, order, view):
         and waiting_since < now - verification_overdue_after(),
         "shipping_overdue": order.status == OrderStatus.PROCESSED
         and (order.paid_at or order.created_at) < now - shipping_overdue_after(),
+        **gateway_context(user, order),
     }
 
 
