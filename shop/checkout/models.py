@@ -13,6 +13,8 @@ class Address(models.Model):
     province = models.CharField(_("provinsi"), max_length=100)
     city = models.CharField(_("kota/kabupaten"), max_length=100)
     district = models.CharField(_("kecamatan"), max_length=100)
+    village = models.CharField(_("kelurahan/desa"), max_length=100, blank=True)
+    region_code = models.CharField(_("kode wilayah"), max_length=13, blank=True)
     postal_code = models.CharField(_("kode pos"), max_length=10)
     street = models.TextField(_("alamat lengkap"))
     is_default = models.BooleanField(_("alamat utama"), default=False)

@@ -9,16 +9,28 @@ from shop.notifications.models import Notification
 from shop.orders.models import Order, OrderEvent, OrderLine, PaymentMethod
 from shop.orders.status import OrderStatus
 from shop.payments.models import GatewayCallback, GatewayPayment, PaymentChannel, PaymentProof, PaymentSettings
-from shop.shipping.models import ShippingRate
+from shop.shipping.models import (
+    City,
+    District,
+    KomerceDestination,
+    Province,
+    ShippingRate,
+    ShippingRule,
+    ShippingSettings,
+    Village,
+)
 
 __all__ = [
     "Address",
     "Cart",
     "CartItem",
     "Category",
+    "City",
     "DailyOrderCounter",
+    "District",
     "GatewayCallback",
     "GatewayPayment",
+    "KomerceDestination",
     "Notification",
     "Order",
     "OrderEvent",
@@ -31,6 +43,10 @@ __all__ = [
     "Product",
     "ProductImage",
     "ProductImport",
+    "Province",
     "ShippingRate",
+    "ShippingRule",
+    "ShippingSettings",
     "StockMovement",
+    "Village",
 ]

@@ -31,11 +31,19 @@ class Order(models.Model):
     province = models.CharField(_("provinsi"), max_length=100)
     city = models.CharField(_("kota/kabupaten"), max_length=100)
     district = models.CharField(_("kecamatan"), max_length=100)
+    village = models.CharField(_("kelurahan/desa"), max_length=100, blank=True)
+    # The village's Kemendagri code ("34.04.12.2001"; its prefixes are the district, city and
+    # province), kept with the names as they were: the dataset may rename a region later.
+    region_code = models.CharField(_("kode wilayah"), max_length=13, blank=True)
     postal_code = models.CharField(_("kode pos"), max_length=10)
     street = models.TextField(_("alamat"))
     shipping_courier = models.CharField(_("kurir"), max_length=40, blank=True)
     shipping_service = models.CharField(_("layanan"), max_length=60, blank=True)
+    shipping_etd = models.CharField(_("estimasi pengiriman"), max_length=40, blank=True)
+    # What the buyer pays for shipping; a free-shipping rule's discount is kept beside it, so
+    # the cost before the rule is shipping_cost + shipping_discount.
     shipping_cost = models.PositiveBigIntegerField(_("ongkos kirim"), default=0)
+    shipping_discount = models.PositiveBigIntegerField(_("potongan ongkir"), default=0)
     payment_method = models.CharField(
         _("metode pembayaran"), max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.BANK_TRANSFER
     )

@@ -50,6 +50,9 @@ WRITTEN_AGAINST = {
         "cancelled_at:DateTimeField? cancel_reason:TextField awaited_transfer_total:PositiveBigIntegerField "
         "needs_attention:BooleanField attention_note:TextField created_at:DateTimeField "
         "updated_at:DateTimeField "
+        # Issue 13: the address's village and region code, the shipping estimate and discount; the
+        # function neither reads nor writes them, and the order's row it returns is read by name.
+        "village:CharField region_code:CharField shipping_etd:CharField shipping_discount:PositiveBigIntegerField "
     ),
     "shop_orderline": (
         "id:BigAutoField order_id:ForeignKey product_id:ForeignKey sku:CharField name:CharField "
