@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from shop.models import GatewayCallback, Notification, Order, OrderEvent, PaymentProof, Product, StockMovement
 from shop.payments.gateways import tripay, tripay_callbacks
-from shop.services.orders import cancel_order, ship_order
+from shop.services.orders import cancel_order, ship_order, submit_payment_proof
 from tests import factories
 from tests.helpers import assert_ledger_balances, stock_of, transitions
 from tests.integrations import tripay_api
@@ -374,3 +374,19 @@ def test_paid_after_tripay_said_expired_flags_the_order_for_a_refund(client, pay
     paying.refresh_from_db()
     assert paying.status == Status.CANCELLED and paying.needs_attention and "Kembalikan dana" in paying.attention_note
     assert stock_of(product) == 10 and latest_callback().outcome == Outcome.PAID_SHORT
+
+
+# --- CS's verification queue -------------------------------------------------------------------------
+
+
+def test_cs_never_sees_a_tripay_order_in_the_verification_queue(client, paying, cs1_user, buyer, product):
+    transfer = factories.order(buyer, (product, 1))
+    submit_payment_proof(transfer, buyer, factories.proof_file())
+    client.force_login(cs1_user)
+    queue = reverse("payment_verification:index")
+
+    waiting = client.get(queue).content.decode()
+    assert transfer.number in waiting and paying.number not in waiting
+
+    assert post(Client(), body_for(paying)).json() == {"success": True}
+    assert paying.number not in client.get(queue).content.decode()
