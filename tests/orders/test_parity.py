@@ -50,7 +50,8 @@ def outcome(call):
         result = call()
     except Exception as error:
         return ("error", type(error).__name__, str(error))
-    return ("ok", result.status)
+    order, confirmed_now = result  # both paths also say whether this call was the one that confirmed
+    return ("ok", order.status, confirmed_now)
 
 
 def books(order, products):
@@ -114,7 +115,7 @@ def cs(cs1_user):
 def test_a_waiting_order_is_confirmed_alike(buyer, cs):
     results = both(buyer, cs, [5, 7, 2], [(2, 2), (0, 1), (1, 3)])
     assert results["database"] == results["python"]
-    assert results["database"][0] == ("ok", Status.PROCESSED)
+    assert results["database"][0] == ("ok", Status.PROCESSED, True)
 
 
 def test_an_order_paid_without_a_proof_is_confirmed_alike(buyer, cs):
@@ -144,6 +145,7 @@ def test_a_repeated_confirmation_changes_nothing_alike(buyer, cs):
     results = both(buyer, cs, [4], [(0, 2)], before=lambda order: services.confirm_payment(order, cs))
     assert results["database"] == results["python"]
     assert len([m for m in results["database"][1]["movements"] if m[2] == "sale"]) == 1
+    assert results["database"][0] == ("ok", Status.PROCESSED, False)  # and says it was not this call
 
 
 def test_a_cancelled_order_is_refused_alike(buyer, cs):

@@ -79,6 +79,13 @@ def confirm_payment(order, actor, *, note=""):
     the gateway make at once, and one round trip instead of ten is what lets it keep up
     (bench/confirm). Elsewhere the same steps run from Python.
     """
+    return confirm_payment_reporting(order, actor, note=note)[0]
+
+
+def confirm_payment_reporting(order, actor, *, note=""):
+    """confirm_payment that also says whether this call confirmed the order: (order, True), or
+    (order, False) when it was paid already. A gateway's callback keeps which of the two it was,
+    decided under the same lock and in the same round trip as the confirmation itself."""
     if connection.vendor == "postgresql":
         return _confirm_in_database(order, actor, note=note)
     return _confirm_in_python(order, actor, note=note)
@@ -122,7 +129,7 @@ def _confirm_in_database(order, actor, *, note=""):
         raise InsufficientStock(Shortage(*shortage) for shortage in shortages)
     elif outcome == PROCESSED:
         transaction.on_commit(outbox.kick)  # the function wrote the outbox row
-    return order if isinstance(order, Order) else locked
+    return (order if isinstance(order, Order) else locked), outcome == PROCESSED
 
 
 def _short_templates():
@@ -140,7 +147,7 @@ def _confirm_in_python(order, actor, *, note=""):
     with transaction.atomic():
         locked = lock_order(order)
         if locked.status in PAID:
-            return refreshed(order, locked)
+            return refreshed(order, locked), False
         require(locked, "confirm_payment")
         needed = Counter()
         for product_id, quantity in locked.lines.values_list("product_id", "quantity"):
@@ -176,7 +183,7 @@ def _confirm_in_python(order, actor, *, note=""):
     refreshed(order, locked)
     if error is not None:
         raise error
-    return order if isinstance(order, Order) else locked
+    return (order if isinstance(order, Order) else locked), True
 
 
 def reject_payment(order, actor, reason):

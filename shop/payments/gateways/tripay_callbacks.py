@@ -14,12 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shop.integrations.tripay import TripayError, TripayRefused, is_valid_callback, parse_callback
-from shop.inventory.locks import lock_order
 from shop.orders.errors import InsufficientStock, InvalidTransition
 from shop.orders.models import Order, PaymentMethod
 from shop.orders.services.expiry import expire_order
-from shop.orders.services.payment import confirm_payment, flag_order
-from shop.orders.status import PAID, OrderStatus
+from shop.orders.services.payment import confirm_payment_reporting, flag_order
+from shop.orders.status import OrderStatus
 from shop.payments.gateways.tripay import client, private_key, simulating
 from shop.payments.models import GatewayCallback
 
@@ -89,7 +88,11 @@ def _receive(record, raw_body, signature, event):
     record.reference, record.merchant_ref, record.status = callback.reference, callback.merchant_ref, callback.status
     if any("\x00" in value for value in (callback.reference, callback.merchant_ref, callback.status)):
         raise Refused(400, "Malformed callback: NUL in a field")  # PostgreSQL cannot even search for it
-    order = Order.objects.filter(number=callback.merchant_ref, payment_method=PaymentMethod.TRIPAY).first()
+    order = (
+        Order.objects.select_related("gateway_payment")  # its channel's name goes into the history
+        .filter(number=callback.merchant_ref, payment_method=PaymentMethod.TRIPAY)
+        .first()
+    )
     if order is None:
         raise Refused(404, "Unknown merchant_ref")
     record.order = order
@@ -131,17 +134,10 @@ def _paid(order):
         "channel": getattr(getattr(order, "gateway_payment", None), "channel_name", "TriPay"),
         "reference": order.payment_reference,
     }
-    # Whether this report changed anything is known only under the order's lock: a callback that
-    # waited while CS confirmed must be kept as changing nothing.
-    with transaction.atomic():
-        was_paid = lock_order(order).status in PAID
-        outcome = _confirm_or_flag(order, note)
-    return outcome or ((Outcome.UNCHANGED if was_paid else Outcome.PAID), note)
-
-
-def _confirm_or_flag(order, note):
     try:
-        confirm_payment(order, None, note=note)
+        # Whether this report changed anything is decided under confirm_payment's own lock: a
+        # callback that waited while CS confirmed is kept as changing nothing.
+        _order, confirmed_now = confirm_payment_reporting(order, None, note=note)
     except InsufficientStock as short:
         # The money is in: the payment must not be lost. The order waits, flagged, for CS to refund.
         flag_order(order, _("TriPay melaporkan LUNAS, tetapi %(short)s Kembalikan dana pembeli.") % {"short": short})
@@ -154,7 +150,7 @@ def _confirm_or_flag(order, note):
             % {"status": order.get_status_display()},
         )
         return Outcome.PAID_SHORT, _("Lunas setelah pesanan %(status)s.") % {"status": order.get_status_display()}
-    return None
+    return (Outcome.PAID if confirmed_now else Outcome.UNCHANGED), note
 
 
 def reconcile_gateway_orders(now=None):
