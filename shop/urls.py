@@ -7,6 +7,7 @@ from shop.checkout import account
 from shop.checkout import views as checkout
 from shop.orders import views as orders
 from shop.payments import views as payments
+from shop.shipping import views as shipping
 
 app_name = "shop"
 
@@ -23,7 +24,11 @@ urlpatterns = [
     path("pesanan/<str:number>/bukti/<int:proof_id>/", payments.payment_proof_file, name="payment_proof_file"),
     path("pesanan/<str:number>/batal/", orders.cancel_order, name="order_cancel"),
     path("pesanan/<str:number>/status/", orders.order_status, name="order_status"),
+    path("pesanan/<str:number>/diterima/", orders.confirm_receipt, name="order_received"),
+    path("pesanan/<str:number>/lacak/", orders.refresh_tracking, name="order_tracking_refresh"),
     path("pembayaran/tripay/callback/", payments.tripay_callback, name="tripay_callback"),
+    path("wilayah/", shipping.region_children, name="region_children"),
+    path("wilayah/cari/", shipping.region_search, name="region_search"),
     path("akun/", account.account_overview, name="account"),
     path("akun/alamat/baru/", account.address_create, name="address_create"),
     path("akun/alamat/<int:pk>/ubah/", account.address_edit, name="address_edit"),

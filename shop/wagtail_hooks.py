@@ -1,5 +1,5 @@
-"""The shop in the Wagtail admin: catalog, shipping rates, order desks, stock, imports, notifications,
-payments (settings, TriPay's channels and callbacks), dashboard."""
+"""The shop in the Wagtail admin: catalog, shipping (rates, free-shipping rules, settings), order desks,
+stock, imports, notifications, payments (settings, TriPay's channels and callbacks), dashboard."""
 
 from django.urls import include, path
 from wagtail import hooks
@@ -14,15 +14,18 @@ from shop.payments import admin as payments_admin
 from shop.payments.callbacks_admin import gateway_callbacks_viewset
 from shop.payments.channels_admin import payment_channels_viewset
 from shop.payments.models import PaymentSettings
-from shop.shipping.admin import ShippingRateViewSet
+from shop.shipping import settings_admin as shipping_settings_admin
+from shop.shipping.admin import ShippingViewSetGroup
+from shop.shipping.models import ShippingSettings
 from shop.staff.dashboard import ShopDashboardPanel
 
 register_snippet(CatalogViewSetGroup)
-register_snippet(ShippingRateViewSet)
+register_snippet(ShippingViewSetGroup)
 
 # Wagtail builds a setting's form from the model's edit_handler; the TriPay panel reads the
 # environment and the admin's URLs, which belong here rather than in the model.
 PaymentSettings.edit_handler = payments_admin.payment_settings_edit_handler()
+ShippingSettings.edit_handler = shipping_settings_admin.shipping_settings_edit_handler()
 
 
 @hooks.register("register_admin_viewset")
@@ -38,6 +41,11 @@ def register_notifications():
 @hooks.register("register_admin_viewset")
 def register_payments():
     return [payment_channels_viewset, gateway_callbacks_viewset]
+
+
+@hooks.register("register_admin_viewset")
+def register_district_chooser():
+    return shipping_settings_admin.district_chooser_viewset
 
 
 @hooks.register("register_admin_urls")

@@ -204,3 +204,31 @@ def saved_address(user, **fields):
     }
     values.update(fields)
     return Address.objects.create(user=user, **values)
+
+
+# --- Regions (issue 13) --------------------------------------------------------------------------
+# Real villages of the Kemendagri list that migration 0014 loads into every test database.
+SARIHARJO = "34.04.12.2001"  # Sariharjo, Ngaglik, Kabupaten Sleman, DI Yogyakarta; postal code 55581
+MINOMARTANI = "34.04.12.2002"  # its neighbour in Ngaglik, same postal code
+LEBAK_GEDE = "32.73.02.1002"  # Lebak Gede, Coblong, Kota Bandung, Jawa Barat; 40132
+KARUWISI = "73.71.09.1001"  # Karuwisi, Panakkukang, Kota Makassar, Sulawesi Selatan; 90232
+
+
+def region_fields(code=SARIHARJO):
+    """What picking village `code` puts in an address: its names, its code and its postal code."""
+    from shop.shipping.regions import village_address
+
+    village = village_address(code)
+    return {
+        "province": village["province"],
+        "city": village["city"],
+        "district": village["district"],
+        "village": village["village"],
+        "region_code": code,
+        "postal_code": village["postal_code"],
+    }
+
+
+def village_saved_address(user, code=SARIHARJO, **fields):
+    """An entry in a buyer's address book whose village was picked from the region list."""
+    return saved_address(user, **{**region_fields(code), **fields})

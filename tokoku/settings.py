@@ -320,6 +320,30 @@ TRIPAY_SANDBOX = env.bool("TRIPAY_SANDBOX", default=True)
 # Checkout waits this long for TriPay to create a transaction before offering another method.
 TRIPAY_TIMEOUT_SECONDS = env.int("TRIPAY_TIMEOUT_SECONDS", default=10)
 
+# Komerce (live courier costs at checkout): on when the key is set; without it, or when Komerce
+# fails, checkout offers the owner's flat rates. The origin and couriers are set in the admin.
+KOMERCE_API_KEY = env.str("KOMERCE_API_KEY", default="")
+# Each request to Komerce waits at most this long (seconds) before checkout falls back to the flat rates.
+KOMERCE_TIMEOUT_SECONDS = env.int("KOMERCE_TIMEOUT_SECONDS", default=5)
+
+# BinderByte (parcel tracking): on when the key is set; without it the order page shows the resi
+# with a copy button and a link to the courier's own site. shop.shipping.tracking, docs/tracking.md.
+BINDERBYTE_API_KEY = env.str("BINDERBYTE_API_KEY", default="")
+# Each request to BinderByte waits at most this long (seconds): an order page waits for it.
+BINDERBYTE_TIMEOUT_SECONDS = env.int("BINDERBYTE_TIMEOUT_SECONDS", default=5)
+# A parcel's status is kept this long (minutes) before an order page asks BinderByte again, so
+# a buyer refreshing the page does not spend the owner's quota; "Perbarui" may ask again sooner,
+# once the status shown is TRACKING_REFRESH_MINUTES old.
+TRACKING_CACHE_MINUTES = env.int("TRACKING_CACHE_MINUTES", default=60)
+TRACKING_REFRESH_MINUTES = env.int("TRACKING_REFRESH_MINUTES", default=10)
+# The hourly schedule asks after each shipped order at most every TRACKING_CHECK_HOURS, and after
+# at most TRACKING_ORDERS_PER_RUN orders per run (each one request of the quota).
+TRACKING_CHECK_HOURS = env.int("TRACKING_CHECK_HOURS", default=6)
+TRACKING_ORDERS_PER_RUN = env.int("TRACKING_ORDERS_PER_RUN", default=30)
+# A shipped order completes by itself this many days after shipping, as on marketplaces, unless
+# its parcel was reported lost or returned (shop.orders.services.completion).
+AUTO_COMPLETE_DAYS = env.int("AUTO_COMPLETE_DAYS", default=7)
+
 # --- Shop -----------------------------------------------------------------------------------
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
 # Uploaded product spreadsheets and their reports are deleted after this many days (shop.imports.cleanup).
@@ -359,6 +383,8 @@ LOGGING = {
     # Wagtail 8 runs its search-index and reference-index updates as tasks and logs each one.
     "loggers": {
         "django_tasks": {"level": "WARNING"},
+        # At DEBUG urllib3 logs each request's path, and BinderByte's key travels in the query string.
+        "urllib3.connectionpool": {"level": "INFO"},
         "wagtail": {"level": env.str("WAGTAIL_LOG_LEVEL", default="WARNING")},
     },
 }

@@ -1,4 +1,4 @@
-"""Completing a checkout, and the buyer's address book.
+"""Completing a checkout, pricing its shipping to the address chosen, and the buyer's address book.
 
 A screen parses what the buyer sent and calls one of these; the rules and locks are here, so the
 storefront, a future API and tests behave the same.
@@ -13,6 +13,7 @@ from shop.checkout.locks import lock_address_book
 from shop.orders.errors import OrderError
 from shop.orders.services.placing import place_order
 from shop.payments.choices import split
+from shop.shipping.quotes import Destination, shipping_option, shipping_quote
 
 
 class ReviewOutdated(OrderError):
@@ -44,13 +45,46 @@ def complete_checkout(user, *, seen, address, shipping, payment):
                 {"product_id": pid, "quantity": quantity, "unit_price": price} for pid, quantity, price in seen["items"]
             ],
             address={**address, "email": user.email},
-            shipping={"courier": shipping.courier, "service": shipping.service, "cost": shipping.cost},
+            shipping={
+                "courier": shipping.courier,
+                "service": shipping.service,
+                "cost": shipping.cost,
+                "etd": shipping.etd,
+                # shop.shipping.rates' legacy flat-rate options (flat_rate_option) carry no discount.
+                "discount": getattr(shipping, "discount", 0),
+            },
             payment_method=payment_method,
             payment_channel=payment_channel,
             seen_payment_fee=seen.get("payment_fee", 0),
         )
         clear_cart(cart)
     return order
+
+
+def destination_of(address):
+    """Where `address` (the dict an order copies, as checkout keeps it) sends a parcel; None if nowhere yet.
+
+    An address saved before the region list existed has no region code, only the province as typed:
+    it is still priced, by the owner's rates for that province.
+    """
+    region_code, province = (address or {}).get("region_code") or "", (address or {}).get("province") or ""
+    return Destination(region_code=region_code, province=province) if region_code or province else None
+
+
+def shipping_quote_to(address, contents):
+    """The shipping options to `address` for the cart's `contents`, or None while no address is known."""
+    destination = destination_of(address)
+    if destination is None:
+        return None
+    return shipping_quote(destination, weight_grams=contents.total_weight_grams, subtotal=contents.subtotal)
+
+
+def chosen_shipping(key, address, contents):
+    """The option `key` to `address` as it costs now; None when it is not offered there (any more)."""
+    destination = destination_of(address)
+    if destination is None or not key:
+        return None
+    return shipping_option(key, destination, weight_grams=contents.total_weight_grams, subtotal=contents.subtotal)
 
 
 def add_address(user, address):

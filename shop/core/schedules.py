@@ -26,6 +26,13 @@ SCHEDULES = [
         "minutes": 5,
     },
     {
+        # Asks BinderByte after shipped parcels (a bounded number per run), completes the delivered
+        # ones and those shipped AUTO_COMPLETE_DAYS ago, flags lost and returned ones for CS.
+        "name": "Lacak paket & selesaikan pesanan",
+        "func": "shop.services.orders.auto_complete_orders",
+        "minutes": 60,
+    },
+    {
         "name": "Perbarui cara bayar TriPay",
         "func": "shop.payments.gateways.tripay.refresh_channels_quietly",
         "schedule_type": DAILY,

@@ -18,6 +18,7 @@ class Notification(models.Model):
         PAID = "paid", _("Pembayaran dikonfirmasi (pembeli)")
         REJECTED = "rejected", _("Bukti transfer ditolak (pembeli)")
         SHIPPED = "shipped", _("Pesanan dikirim (pembeli)")
+        COMPLETED = "completed", _("Pesanan selesai (pembeli)")
         CANCELLED = "cancelled", _("Pesanan dibatalkan (pembeli)")
         OWNER_NEW_ORDER = "owner_new_order", _("Pesanan baru (pemilik toko)")
 

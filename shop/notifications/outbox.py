@@ -69,6 +69,18 @@ def order_shipped(order):
     _owe(order, (Kind.SHIPPED, Channel.EMAIL))
 
 
+def order_completed(order):
+    _owe(order, (Kind.COMPLETED, Channel.EMAIL))
+
+
+def orders_completed(order_ids):
+    """The completed-order email for each of `order_ids`, in one insert (the schedule completes them in batches)."""
+    Notification.objects.bulk_create(
+        Notification(kind=Kind.COMPLETED, channel=Channel.EMAIL, order_id=order_id) for order_id in order_ids
+    )
+    transaction.on_commit(kick)
+
+
 def order_cancelled(order):
     _owe(order, (Kind.CANCELLED, Channel.EMAIL))
 

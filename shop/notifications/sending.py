@@ -35,6 +35,7 @@ BUYER_EMAILS = {
     Kind.PAID: "Pembayaran pesanan {number} dikonfirmasi (kuitansi)",
     Kind.REJECTED: "Bukti transfer pesanan {number} perlu diunggah ulang",
     Kind.SHIPPED: "Pesanan {number} sudah dikirim",
+    Kind.COMPLETED: "Pesanan {number} selesai — terima kasih",
     Kind.CANCELLED: "Pesanan {number} dibatalkan",
 }
 

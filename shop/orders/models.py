@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Case, F, Q, When
 from django.utils.translation import gettext_lazy as _
 
+from shop.shipping.parcels import ParcelState
+
 from .status import UNPAID, OrderStatus
 
 
@@ -59,6 +61,11 @@ class Order(models.Model):
     courier = models.CharField(_("kurir pengiriman"), max_length=40, blank=True)
     tracking_number = models.CharField(_("nomor resi"), max_length=64, blank=True)
     shipped_at = models.DateTimeField(_("dikirim"), null=True, blank=True)
+    # What the courier last reported of the parcel (shop.shipping.tracking), as the hourly schedule
+    # recorded it: the state the shop reads from it, the courier's own word, and when it was asked.
+    tracking_state = models.CharField(_("status paket"), max_length=20, choices=ParcelState.choices, blank=True)
+    tracking_status = models.CharField(_("status dari kurir"), max_length=60, blank=True)
+    tracking_checked_at = models.DateTimeField(_("paket terakhir dilacak"), null=True, blank=True)
     completed_at = models.DateTimeField(_("selesai"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("dibatalkan"), null=True, blank=True)
     cancel_reason = models.TextField(_("alasan pembatalan"), blank=True)

@@ -3,7 +3,8 @@
 Each action needs its Django permission and an order in one of its transition's source
 statuses. Cancelling also belongs to the desk that holds the order. The buyer may cancel their
 own order until its payment is confirmed; the system (actor None) may cancel any order the
-status table allows.
+status table allows. A shipped order is marked received by its buyer, by staff who ship, or by
+the system.
 """
 
 from dataclasses import dataclass
@@ -95,4 +96,14 @@ def check_cancel(actor, order):
     raise ActionNotAllowed(
         _("Pesanan %(number)s sekarang berstatus %(status)s; Anda tidak dapat membatalkannya.")
         % {"number": order.number, "status": order.get_status_display()}
+    )
+
+
+def check_complete(actor, order):
+    """Raise ActionNotAllowed unless `actor` may mark `order` received: its buyer, the system (None),
+    or staff who ship orders. Called by complete_order under the order's row lock."""
+    if actor is None or actor.pk == order.user_id or actor.has_perm(ACTIONS["complete"].permission):
+        return
+    raise ActionNotAllowed(
+        _("Pesanan %(number)s hanya dapat ditandai diterima oleh pembelinya.") % {"number": order.number}
     )

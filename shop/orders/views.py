@@ -1,4 +1,5 @@
-"""Pesanan Saya: the buyer's orders, how to pay for them, and cancelling while unpaid.
+"""Pesanan Saya: the buyer's orders, how to pay for them, cancelling while unpaid, following the
+parcel and confirming it arrived.
 
 A buyer reaches only their own orders; anyone else's order or proof answers 404, as if it did not exist.
 """
@@ -19,10 +20,13 @@ from shop.orders.errors import OrderError
 from shop.orders.forms import CancelOrderForm
 from shop.orders.models import Order, PaymentMethod
 from shop.orders.services.cancelling import cancel_order as cancel
+from shop.orders.services.completion import refresh_parcel
+from shop.orders.services.fulfilment import complete_order
 from shop.orders.status import BUYER_CANCELLABLE, OrderStatus
 from shop.payments import display, simulation
 from shop.payments.forms import PaymentProofForm
 from shop.payments.models import PaymentChannel, PaymentProof, PaymentSettings
+from shop.shipping import tracking
 
 ORDERS_PER_PAGE = 10
 
@@ -51,7 +55,10 @@ def order_detail(request, number):
     context = {
         "order": order,
         "lines": order.lines.all(),
-        "timeline": [(event, _note_for_buyer(event)) for event in order.events.all()],
+        # A line that changed no status (a parcel flagged for CS) is the staff's, not the buyer's.
+        "timeline": [
+            (event, _note_for_buyer(event)) for event in order.events.all() if event.from_status != event.to_status
+        ],
         "proofs": proofs,
         "awaiting_payment": awaiting_payment,
         "deadline_passed": deadline_passed,
@@ -59,7 +66,10 @@ def order_detail(request, number):
         "gateway": getattr(order, "gateway_payment", None) if by_gateway else None,
         "can_cancel": order.status in BUYER_CANCELLABLE,
         "is_shipped": order.status in (OrderStatus.SHIPPED, OrderStatus.COMPLETED),
+        "can_confirm_receipt": order.status == OrderStatus.SHIPPED,
     }
+    if context["is_shipped"]:
+        context.update(tracking.parcel_context(order))
     if awaiting_payment and by_gateway:
         context.update(_gateway_payment(order, context["gateway"]))
     elif awaiting_payment:
@@ -124,3 +134,42 @@ def cancel_order(request, number):
     else:
         messages.success(request, _("Pesanan %(number)s dibatalkan.") % {"number": number})
     return redirect("shop:order_detail", number=number)
+
+
+@login_required
+@require_POST
+def confirm_receipt(request, number):
+    """The buyer's "Pesanan diterima": the parcel arrived, and the order completes."""
+    order = get_object_or_404(Order, number=number, user=request.user)
+    was_completed = order.status == OrderStatus.COMPLETED
+    try:
+        complete_order(order, request.user, _("Pembeli menandai pesanan sudah diterima."))
+    except OrderError as error:
+        messages.error(request, str(error))
+    else:
+        if was_completed:
+            messages.info(request, _("Pesanan %(number)s sudah selesai sebelumnya.") % {"number": number})
+        else:
+            messages.success(request, _("Terima kasih! Pesanan %(number)s sudah selesai.") % {"number": number})
+    return redirect("shop:order_detail", number=number)
+
+
+@login_required
+@require_POST
+def refresh_tracking(request, number):
+    """The buyer's "Perbarui": ask the courier again, unless the status shown is too fresh to spend the quota on."""
+    order = get_object_or_404(Order, number=number, user=request.user)
+    report, asked = refresh_parcel(order)
+    if report is None:
+        messages.info(request, _("Pelacakan otomatis tidak tersedia untuk pesanan ini."))
+    elif not asked:
+        messages.info(
+            request,
+            _("Status paket baru saja diperbarui. Coba lagi setelah pukul %(time)s WIB.")
+            % {"time": timezone.localtime(report.refreshable_at).strftime("%H:%M")},
+        )
+    elif report.failure:
+        messages.info(request, report.failure_message)
+    else:
+        messages.success(request, _("Status paket diperbarui."))
+    return redirect(reverse("shop:order_detail", args=[number]) + "#pelacakan")

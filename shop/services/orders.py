@@ -12,6 +12,7 @@ from shop.orders.errors import (
     StockChanged,
 )
 from shop.orders.services.cancelling import cancel_order
+from shop.orders.services.completion import auto_complete_orders
 from shop.orders.services.expiry import expire_unpaid_orders
 from shop.orders.services.fulfilment import complete_order, ship_order
 from shop.orders.services.payment import confirm_payment, reject_payment, submit_payment_proof
@@ -27,6 +28,7 @@ __all__ = [
     "PriceChanged",
     "Shortage",
     "StockChanged",
+    "auto_complete_orders",
     "cancel_order",
     "complete_order",
     "confirm_payment",

@@ -17,6 +17,7 @@ from shop.orders.desks.queues import all_orders_desk, fulfilment_queue, payment_
 from shop.orders.models import Order
 from shop.orders.status import OrderStatus
 from shop.payments.models import PaymentProof
+from shop.shipping.parcels import ParcelState
 
 LOW_STOCK_LISTED = 8
 
@@ -39,6 +40,11 @@ def overdue_shipments():
     """Paid orders that have waited for CS L2 longer than the target."""
     cutoff = timezone.now() - shipping_overdue_after()
     return Order.objects.filter(status=OrderStatus.PROCESSED, paid_at__lt=cutoff)
+
+
+def problem_parcels():
+    """Shipped orders whose parcel the courier reports lost or returned: CS must call the courier and the buyer."""
+    return Order.objects.filter(status=OrderStatus.SHIPPED, tracking_state=ParcelState.PROBLEM)
 
 
 def low_stock_products():
@@ -71,6 +77,18 @@ class ShopDashboardPanel(Component):
             url = reverse(fulfilment_queue.get_url_name("index"))
             add(gettext_lazy("Perlu dikirim"), fulfilment_queue.waiting_count(), url)
             add(gettext_lazy("Pengiriman terlambat"), overdue_shipments().count(), url, urgent=True)
+        # One tile, on the desk the user works at: CS L2's queue, else every order for the owner.
+        problem_query = f"?tracking_state={ParcelState.PROBLEM}"
+        if admitted(fulfilment_queue):
+            problem_url = (
+                reverse(fulfilment_queue.get_url_name("index")) + f"{problem_query}&stage={OrderStatus.SHIPPED}"
+            )
+        elif admitted(all_orders_desk):
+            problem_url = reverse(all_orders_desk.get_url_name("index")) + problem_query
+        else:
+            problem_url = None
+        if problem_url:
+            add(gettext_lazy("Paket bermasalah"), problem_parcels().count(), problem_url, urgent=True)
         if admitted(all_orders_desk):
             add(
                 gettext_lazy("Pesanan perlu perhatian"),

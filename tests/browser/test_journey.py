@@ -70,14 +70,13 @@ def test_an_order_from_sign_up_to_shipped(journey, shop, cs1_user, cs2_user):
         for field, value in {
             "recipient_name": "Rina Wulandari",
             "phone": "0812 3456 7890",
-            "province": "Jawa Tengah",
-            "city": "Semarang",
-            "district": "Tembalang",
-            "postal_code": "50275",
             "street": "Jl. Ngesrep Timur V No. 12",
         }.items():
             buyer.fill(f"[name='alamat-{field}']", value)
-        buyer.locator("input[name=shipping_rate]").first.check()
+        buyer.get_by_role("combobox", name="Cari kelurahan, kecamatan atau kode pos").fill("Tembalang Semarang")
+        buyer.get_by_role("option", name=re.compile(r"^Tembalang, Tembalang")).click()
+        expect(buyer.locator("[name='alamat-postal_code']")).to_have_value(re.compile(r"^502\d\d$"))
+        buyer.locator("input[name=shipping_option]").first.check()
         buyer.locator("input[name=payment_method][value=bank_transfer]").check()
         buyer.get_by_role("button", name="Lanjut ke tinjauan").click()
         buyer.wait_for_url(re.compile(r"/checkout/tinjau/"))
@@ -85,6 +84,7 @@ def test_an_order_from_sign_up_to_shipped(journey, shop, cs1_user, cs2_user):
         buyer.wait_for_url(re.compile(r"/pesanan/TK-"))
         order = Order.objects.get(user__email=BUYER_EMAIL)
         assert sorted(order.lines.values_list("name", flat=True)) == sorted([kopi.name, teh.name])
+        assert (order.village, order.district, order.city) == ("Tembalang", "Tembalang", "Kota Semarang")
 
     with journey.step("4 pembeli mengunggah bukti transfer"):
         buyer.set_input_files("input[type=file][name=file]", str(shop["proof"]))
@@ -122,6 +122,7 @@ def test_an_order_from_sign_up_to_shipped(journey, shop, cs1_user, cs2_user):
         slip.wait_for_load_state()
         expect(slip.locator("[data-order-number]")).to_have_text(order.number)
         expect(slip.locator("body")).to_contain_text("Rina Wulandari")
+        expect(slip.locator("[data-region-path]")).to_contain_text("Tembalang, Tembalang, Kota Semarang")
         expect(slip.locator("body")).to_contain_text(kopi.sku)
         slip.close()
 

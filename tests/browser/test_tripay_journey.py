@@ -43,14 +43,12 @@ def test_a_buyer_pays_by_qris_and_sees_the_order_processed(journey, shop, buyer)
         for field, value in {
             "recipient_name": "Budi Santoso",
             "phone": "0813 2222 3333",
-            "province": "Sulawesi Selatan",
-            "city": "Makassar",
-            "district": "Panakkukang",
-            "postal_code": "90231",
             "street": "Jl. Pengayoman No. 7",
         }.items():
             page.fill(f"[name='alamat-{field}']", value)
-        page.locator("input[name=shipping_rate]").first.check()
+        page.get_by_role("combobox", name="Cari kelurahan, kecamatan atau kode pos").fill("90231")
+        page.get_by_role("option", name=re.compile(r"^Panaikang, Panakkukang")).click()
+        page.locator("input[name=shipping_option]").first.check()
         qris = page.locator("label.payment-option", has=page.locator("input[value='tripay:QRIS']"))
         expect(qris).to_contain_text("+ Rp")
         qris.click()

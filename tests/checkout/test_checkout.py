@@ -18,9 +18,7 @@ REVIEW = reverse("shop:checkout_review")
 NEW_ADDRESS = {
     "alamat-recipient_name": "Siti Rahayu",
     "alamat-phone": "0812-3456-7890",
-    "alamat-province": "DI Yogyakarta",
-    "alamat-city": "Sleman",
-    "alamat-district": "Ngaglik",
+    "alamat-region_code": factories.SARIHARJO,  # Ngaglik, Sleman, DI Yogyakarta
     "alamat-postal_code": "55581",
     "alamat-street": "Jl. Kaliurang Km 10 No. 5",
 }
@@ -39,8 +37,12 @@ def shopper(client, buyer, product):
     return client
 
 
+def option_key(rate):
+    return f"tarif:{rate.pk}"
+
+
 def choose(client, rate, **overrides):
-    data = {"shipping_rate": rate.pk, "payment_method": "bank_transfer", "save_address": "on", **NEW_ADDRESS}
+    data = {"shipping_option": option_key(rate), "payment_method": "bank_transfer", "save_address": "on", **NEW_ADDRESS}
     data.update(overrides)
     return client.post(CHECKOUT, {k: v for k, v in data.items() if v is not None})
 
@@ -71,7 +73,8 @@ def test_an_empty_cart_goes_back_to_the_cart(client, buyer):
     assert said(response, "kosong")
 
 
-def test_checkout_page_offers_each_flat_rate_priced_by_started_kilogram(shopper, rate, category):
+def test_checkout_page_offers_each_flat_rate_priced_by_started_kilogram(shopper, buyer, rate, category):
+    factories.village_saved_address(buyer)  # shipping is priced to the address checkout starts with
     heavy = factories.product(stock=5, weight_grams=700, category=category)
     shopper.post(reverse("shop:cart_add"), {"product": heavy.pk, "quantity": 1})  # 2*250 + 700 = 1200 g -> 2 kg
     factories.shipping_rate(courier="SiCepat", service="BEST", cost=12_000, is_active=False)
@@ -102,6 +105,8 @@ def test_a_new_address_is_validated_normalised_and_saved(shopper, buyer, rate):
         ("alamat-postal_code", "abcde", "5 angka"),
         ("alamat-recipient_name", "", "harus diisi"),
         ("alamat-street", "", "harus diisi"),
+        ("alamat-region_code", "", "Pilih kelurahan/desa"),
+        ("alamat-region_code", "34.04.12.9999", "tidak ada di daftar wilayah"),
     ],
 )
 def test_a_bad_address_is_shown_again_and_nothing_is_kept(shopper, buyer, rate, field, value, message):
@@ -113,9 +118,9 @@ def test_a_bad_address_is_shown_again_and_nothing_is_kept(shopper, buyer, rate, 
     assert "checkout" not in shopper.session
 
 
-@pytest.mark.parametrize("value", ["", "abc", "999999", "-1"])
-def test_a_missing_or_forged_shipping_rate_is_refused(shopper, rate, value):
-    response = choose(shopper, rate, shipping_rate=value)
+@pytest.mark.parametrize("value", ["", "abc", "999999", "-1", "tarif:999999", "komerce:jne:REG"])
+def test_a_missing_or_forged_shipping_option_is_refused(shopper, rate, value):
+    response = choose(shopper, rate, shipping_option=value)
 
     assert response.status_code == 200
     assert "jasa pengiriman" in response.content.decode()
@@ -125,7 +130,9 @@ def test_a_missing_or_forged_shipping_rate_is_refused(shopper, rate, value):
 def test_a_switched_off_rate_cannot_be_chosen(shopper, rate):
     rate.is_active = False
     rate.save()
-    response = choose(shopper, factories.shipping_rate(courier="POS", service="Kilat"), shipping_rate=rate.pk)
+    response = choose(
+        shopper, factories.shipping_rate(courier="POS", service="Kilat"), shipping_option=option_key(rate)
+    )
     assert response.status_code == 200
     assert "checkout" not in shopper.session
 
@@ -138,7 +145,7 @@ def test_a_payment_method_other_than_bank_transfer_is_refused(shopper, rate):
 
 def test_a_saved_address_can_be_picked_and_the_new_address_form_is_ignored(shopper, buyer, rate):
     saved = factories.saved_address(buyer, is_default=True)
-    data = {"saved_address": saved.pk, "shipping_rate": rate.pk, "payment_method": "bank_transfer"}
+    data = {"saved_address": saved.pk, "shipping_option": option_key(rate), "payment_method": "bank_transfer"}
 
     response = shopper.post(CHECKOUT, data)
 
@@ -149,7 +156,7 @@ def test_a_saved_address_can_be_picked_and_the_new_address_form_is_ignored(shopp
 
 def test_someone_elses_saved_address_cannot_be_picked(shopper, other_buyer, rate):
     theirs = factories.saved_address(other_buyer)
-    data = {"saved_address": theirs.pk, "shipping_rate": rate.pk, "payment_method": "bank_transfer"}
+    data = {"saved_address": theirs.pk, "shipping_option": option_key(rate), "payment_method": "bank_transfer"}
     response = shopper.post(CHECKOUT, data)
     assert response.status_code == 200
     assert "checkout" not in shopper.session

@@ -19,9 +19,7 @@ REVIEW = reverse("shop:checkout_review")
 ADDRESS = {
     "alamat-recipient_name": "Siti Rahayu",
     "alamat-phone": "0812-3456-7890",
-    "alamat-province": "DI Yogyakarta",
-    "alamat-city": "Sleman",
-    "alamat-district": "Ngaglik",
+    "alamat-region_code": factories.SARIHARJO,
     "alamat-postal_code": "55581",
     "alamat-street": "Jl. Kaliurang Km 10 No. 5",
 }
@@ -41,7 +39,7 @@ def shopper(simulated_tripay, client, buyer, product, rate):
 
 
 def choose(client, rate, payment_method):
-    data = {"shipping_rate": rate.pk, "payment_method": payment_method, "save_address": "on", **ADDRESS}
+    data = {"shipping_option": f"tarif:{rate.pk}", "payment_method": payment_method, "save_address": "on", **ADDRESS}
     response = client.post(CHECKOUT, data)
     assert response.status_code == 302 and response.url == REVIEW
     return client.get(REVIEW)

@@ -53,6 +53,9 @@ WRITTEN_AGAINST = {
         # Issue 13: the address's village and region code, the shipping estimate and discount; the
         # function neither reads nor writes them, and the order's row it returns is read by name.
         "village:CharField region_code:CharField shipping_etd:CharField shipping_discount:PositiveBigIntegerField "
+        # Issue 14: the parcel's tracking state, the courier's word and when it was asked; written by
+        # shop.orders.services.completion only, after payment, so the function never sees them change.
+        "tracking_state:CharField tracking_status:CharField tracking_checked_at:DateTimeField? "
     ),
     "shop_orderline": (
         "id:BigAutoField order_id:ForeignKey product_id:ForeignKey sku:CharField name:CharField "

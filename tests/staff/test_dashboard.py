@@ -67,7 +67,7 @@ def test_cs_layer_1_sees_only_the_verification_counts(busy_shop, cs1_user):
 
 
 def test_cs_layer_2_sees_only_the_fulfilment_counts(busy_shop, cs2_user):
-    assert set(tiles(cs2_user)) == {"Perlu dikirim", "Pengiriman terlambat"}
+    assert set(tiles(cs2_user)) == {"Perlu dikirim", "Pengiriman terlambat", "Paket bermasalah"}
 
 
 def test_counts_follow_the_work(busy_shop, buyer, admin_user):

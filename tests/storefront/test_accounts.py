@@ -206,9 +206,7 @@ def address_form(**overrides):
         "label": "Rumah",
         "recipient_name": "Dewi Lestari",
         "phone": "+62 857 1234 5678",
-        "province": "Jawa Timur",
-        "city": "Surabaya",
-        "district": "Gubeng",
+        "region_code": "35.78.08.1001",  # Gubeng, Kota Surabaya, Jawa Timur (issue 13: picked, not typed)
         "postal_code": "60281",
         "street": "Jl. Airlangga 4",
     }

@@ -1,5 +1,7 @@
 """Fill a fresh shop with Indonesian demo content. Safe to run again: it only adds what is missing."""
 
+from math import ceil
+
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,8 +17,19 @@ from home.demo import catalog as demo_catalog
 from home.demo import pages as demo_pages
 from home.demo.images import draw_picture
 from home.models import CatalogPage, HomePage, NavigationSettings, StandardPage, StoreSettings
-from shop.models import Category, PaymentSettings, Product, ProductImage, ShippingRate
+from shop.models import (
+    Category,
+    District,
+    PaymentSettings,
+    Product,
+    ProductImage,
+    ShippingRate,
+    ShippingRule,
+    ShippingSettings,
+)
+from shop.payments.gateways.tripay import refresh_channels_quietly
 from shop.services.stock import set_opening_stock
+from shop.shipping.models import IslandGroup
 from shop.staff import roles
 
 # The four accounts of seed 000. Demo passwords only: change them before going live.
@@ -27,18 +40,33 @@ DEMO_ACCOUNTS = [
     ("pembeli@toko.com", "pembeli123", None, "Budi Pembeli"),
 ]
 
+# Rates for anywhere, priced for Jawa (the demo shop sends from Sleman): (courier, service, per kg, days).
 SHIPPING_RATES = [
-    ("JNE", "REG", 11000, "2-3 hari"),
-    ("JNE", "YES", 22000, "1 hari"),
-    ("J&T", "EZ", 10000, "2-4 hari"),
-    ("SiCepat", "REG", 10000, "2-3 hari"),
-    ("SiCepat", "BEST", 20000, "1 hari"),
-    ("Pos Indonesia", "Pos Reguler", 9000, "3-5 hari"),
+    ("JNE", "REG", 11000, (2, 3)),
+    ("JNE", "YES", 22000, (1, 1)),
+    ("J&T", "EZ", 10000, (2, 4)),
+    ("SiCepat", "REG", 10000, (2, 3)),
+    ("SiCepat", "BEST", 20000, (1, 1)),
+    ("Pos Indonesia", "Pos Reguler", 9000, (3, 5)),
 ]
+# The same services to the other island groups: (price factor, days more), as couriers charge from Jawa.
+ISLAND_RATES = {
+    IslandGroup.BALI_NUSA_TENGGARA: (1.5, 1),
+    IslandGroup.SUMATRA: (1.6, 1),
+    IslandGroup.KALIMANTAN: (2.0, 2),
+    IslandGroup.SULAWESI: (2.2, 2),
+    IslandGroup.MALUKU: (3.0, 3),
+    IslandGroup.PAPUA: (4.0, 4),
+}
+# The home page's promo banner promises this; the rule is what makes checkout keep the promise.
+FREE_SHIPPING_RULE = {"name": "Gratis ongkir se-Jawa", "island_group": IslandGroup.JAWA, "min_subtotal": 200_000}
+ORIGIN_DISTRICT = "34.04.12"  # Ngaglik, Kabupaten Sleman: the demo store's address (Jl. Kaliurang Km 7)
 
 
 class Command(BaseCommand):
-    help = "Create demo pages, categories, products with pictures, shipping rates and the four demo accounts."
+    help = (
+        "Create demo pages, categories, products with pictures, shipping rates and rules, and the four demo accounts."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Run even with DEBUG off (never on a live shop).")
@@ -54,8 +82,11 @@ class Command(BaseCommand):
             created = self.products(categories)
             self.home_page_blocks(home, categories)
             self.settings(home)
-            self.shipping_rates()
+            self.shipping()
             self.accounts()
+        # The channel list otherwise waits for the daily schedule: in development the simulator
+        # answers at once, so the demo's checkout offers QRIS, a virtual account and Alfamart.
+        refresh_channels_quietly()
         self.stdout.write(self.style.SUCCESS(f"Demo ready: {len(categories)} categories, {created} new products."))
         self.stdout.write("Demo accounts (email / password):")
         for email, password, group, _name in DEMO_ACCOUNTS:
@@ -207,11 +238,26 @@ class Command(BaseCommand):
             nav.save()
         PaymentSettings.load()
 
-    def shipping_rates(self):
-        for order, (courier, service, cost, etd) in enumerate(SHIPPING_RATES):
-            ShippingRate.objects.get_or_create(
-                courier=courier, service=service, defaults={"cost": cost, "etd": etd, "sort_order": order}
-            )
+    def shipping(self):
+        """Flat rates for anywhere and per island group, the banner's free-shipping rule, and the origin."""
+        for order, (courier, service, cost, (fastest, slowest)) in enumerate(SHIPPING_RATES):
+            for island_group, (factor, later) in [("", (1, 0)), *ISLAND_RATES.items()]:
+                ShippingRate.objects.get_or_create(
+                    courier=courier,
+                    service=service,
+                    island_group=island_group,
+                    province=None,
+                    defaults={
+                        "cost": ceil(cost * factor / 1000) * 1000,  # whole thousands, rounded up as couriers do
+                        "etd": _days(fastest + later, slowest + later),
+                        "sort_order": order,
+                    },
+                )
+        ShippingRule.objects.get_or_create(name=FREE_SHIPPING_RULE["name"], defaults=FREE_SHIPPING_RULE)
+        shipping_settings = ShippingSettings.load()
+        if shipping_settings.origin_district_id is None and District.objects.filter(code=ORIGIN_DISTRICT).exists():
+            shipping_settings.origin_district_id = ORIGIN_DISTRICT
+            shipping_settings.save()
 
     def accounts(self):
         User = get_user_model()
@@ -236,6 +282,10 @@ def _image(title, data):
         return existing
     filename = title.lower().replace(" ", "-") + ".jpg"
     return Image.objects.create(title=title, file=ContentFile(data, name=filename))
+
+
+def _days(low, high):
+    return f"{low} hari" if low == high else f"{low}-{high} hari"
 
 
 def _slugify(name):

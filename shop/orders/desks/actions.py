@@ -18,6 +18,7 @@ from shop.orders.policy import ACTIONS, may
 from shop.orders.services.cancelling import cancel_order
 from shop.orders.services.fulfilment import complete_order, ship_order
 from shop.orders.services.payment import confirm_payment, reject_payment
+from shop.shipping import tracking
 from shop.shipping.couriers import courier_choices, courier_code_for, courier_name
 
 from .base import OrderDeskMixin
@@ -42,6 +43,13 @@ class CancelForm(ReasonForm):
 class ShipForm(forms.Form):
     courier = forms.ChoiceField(label=gettext_lazy("Kurir"), choices=courier_choices)
     tracking_number = forms.CharField(label=gettext_lazy("Nomor resi"), max_length=64)
+    # Shown once BinderByte did not know the number: CS may still ship with it, because a courier
+    # that has not scanned the parcel yet does not know it either. The confirmation holds for the
+    # courier and number it was given for, not for one typed afterwards.
+    ship_anyway = forms.BooleanField(
+        label=gettext_lazy("Nomor resi sudah benar, tetap kirim"), required=False, widget=forms.HiddenInput
+    )
+    warned_for = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean_tracking_number(self):
         # Resi are read off a sticker or a courier app: spaces and lower case are typing, not data.
@@ -49,6 +57,32 @@ class ShipForm(forms.Form):
         if not number:
             raise forms.ValidationError(_("Isi nomor resi."))
         return number
+
+    def clean(self):
+        cleaned = super().clean()
+        courier, number = cleaned.get("courier"), cleaned.get("tracking_number")
+        if not courier or not number:
+            return cleaned
+        checked = f"{courier}:{number}"
+        if cleaned.get("ship_anyway") and cleaned.get("warned_for") == checked:
+            return cleaned
+        report = tracking.check_number(courier, number)
+        if report is not None and report.failure == tracking.INVALID:
+            data = self.data.copy()
+            # Shown again as it was read, with the confirmation tied to exactly that number.
+            data.update({"tracking_number": number, "warned_for": checked, "ship_anyway": ""})
+            self.data = data
+            self.fields["ship_anyway"].widget = forms.CheckboxInput()
+            raise forms.ValidationError(
+                _(
+                    "BinderByte belum mengenal resi %(number)s untuk %(courier)s. Periksa nomor dan kurirnya. "
+                    "Bila sudah benar (kurir belum memindai paketnya), centang “Nomor resi sudah benar, tetap "
+                    "kirim” lalu kirim lagi."
+                )
+                % {"number": number, "courier": courier_name(courier)},
+                code="unknown_tracking_number",
+            )
+        return cleaned
 
 
 class OrderActionView(OrderDeskMixin, WagtailAdminTemplateMixin, TemplateView):

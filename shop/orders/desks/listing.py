@@ -17,6 +17,7 @@ from shop.orders.models import Order, PaymentMethod
 from shop.orders.policy import actions_for, may_print
 from shop.orders.status import OrderStatus
 from shop.payments.models import PaymentProof
+from shop.shipping.parcels import ParcelState
 
 from .base import OrderDeskMixin
 
@@ -101,7 +102,14 @@ class AttentionFilterSet(WagtailFilterSet):
         fields = []
 
 
-class FulfilmentFilterSet(AttentionFilterSet):
+class ParcelFilterSet(AttentionFilterSet):
+    # What the hourly schedule last recorded of the parcel (shop.orders.services.completion).
+    tracking_state = django_filters.ChoiceFilter(
+        label=gettext_lazy("Status paket"), choices=ParcelState.choices, empty_label=gettext_lazy("Semua")
+    )
+
+
+class FulfilmentFilterSet(ParcelFilterSet):
     # No blank choice: the queue is "to ship" unless CS asks for the parcels on their way.
     stage = django_filters.ChoiceFilter(
         label=gettext_lazy("Tahap"),
@@ -114,7 +122,7 @@ class FulfilmentFilterSet(AttentionFilterSet):
     )
 
 
-class AllOrdersFilterSet(AttentionFilterSet):
+class AllOrdersFilterSet(ParcelFilterSet):
     status = django_filters.MultipleChoiceFilter(
         label=gettext_lazy("Status"), choices=OrderStatus.choices, widget=forms.CheckboxSelectMultiple
     )

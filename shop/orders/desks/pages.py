@@ -10,6 +10,7 @@ from shop.orders.models import Order, PaymentMethod
 from shop.orders.policy import actions_for, may_print, may_see_proofs
 from shop.orders.status import UNPAID, OrderStatus
 from shop.payments.models import GatewayCallback, GatewayPayment, PaymentProof
+from shop.shipping import tracking
 from shop.shipping.couriers import courier_code_for, courier_name
 
 from .base import OrderDeskMixin, shipping_overdue_after, verification_overdue_after
@@ -69,6 +70,8 @@ def order_page_context(user, order, view):
         "shipping_overdue": order.status == OrderStatus.PROCESSED
         and (order.paid_at or order.created_at) < now - shipping_overdue_after(),
         **gateway_context(user, order),
+        **(tracking.parcel_context(order) if order.tracking_number else {"parcel": None}),
+        "tracking_refresh_url": view.desk_url("track", order.pk),
     }
 
 

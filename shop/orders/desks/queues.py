@@ -40,6 +40,7 @@ from .listing import (
 )
 from .pages import OrderDetailView
 from .printouts import PackingSlipView, PaymentProofFileView, ShippingLabelView
+from .tracking import TrackingRefreshView
 
 ORDER_SEARCH_FIELDS = [
     "number",
@@ -99,6 +100,7 @@ class OrderDeskViewSet(ReadOnlyViewSetMixin, ModelViewSet):
             path("<int:pk>/bukti/<int:proof_id>/", self.construct_view(PaymentProofFileView), name="proof"),
             path("<int:pk>/slip/", self.construct_view(PackingSlipView), name="packing_slip"),
             path("<int:pk>/label/", self.construct_view(ShippingLabelView), name="shipping_label"),
+            path("<int:pk>/lacak/", self.construct_view(TrackingRefreshView), name="track"),
         ]
         for name, view_class in ACTION_VIEWS.items():
             urlpatterns.append(path(f"<int:pk>/{ACTION_PATHS[name]}/", self.construct_view(view_class), name=name))

@@ -1,4 +1,7 @@
-"""After payment: CS Layer 2 ships the parcel, and the order completes when it has arrived."""
+"""After payment: CS Layer 2 ships the parcel, and the order completes when it has arrived.
+
+Completing by the courier's report or by the days passed is the schedule's (completion.py).
+"""
 
 from django.db import transaction
 from django.utils import timezone
@@ -8,6 +11,7 @@ from shop.inventory.locks import lock_order
 from shop.notifications import outbox
 from shop.orders.errors import OrderError
 from shop.orders.models import Order
+from shop.orders.policy import check_complete
 from shop.orders.status import OrderStatus, require
 
 from .steps import record_event, refreshed
@@ -44,15 +48,26 @@ def ship_order(order, actor, courier, tracking_number):
     return refreshed(order, locked)
 
 
-def complete_order(order, actor):
-    """The parcel has arrived: `shipped` -> `completed`. Completing again changes nothing."""
+def complete_order(order, actor, note=""):
+    """The parcel has arrived: `shipped` -> `completed`, and the buyer is emailed. Completing again changes nothing.
+
+    The buyer ("Pesanan diterima"), CS L2 ("Tandai selesai") and the system (the schedule of
+    shop.orders.services.completion) may complete an order; `note` says why, in its history.
+    """
     with transaction.atomic():
         locked = lock_order(order)
         if locked.status == OrderStatus.COMPLETED:
             return refreshed(order, locked)
+        check_complete(actor, locked)
         require(locked, "complete")
-        locked.status = OrderStatus.COMPLETED
-        locked.completed_at = timezone.now()
-        locked.save(update_fields=["status", "completed_at", "updated_at"])
-        record_event(locked, actor, OrderStatus.SHIPPED)
+        mark_completed(locked, actor, note)
     return refreshed(order, locked)
+
+
+def mark_completed(locked, actor, note=""):
+    """Complete `locked`, an order the caller holds under its row lock and has checked may complete."""
+    locked.status = OrderStatus.COMPLETED
+    locked.completed_at = timezone.now()
+    locked.save(update_fields=["status", "completed_at", "updated_at"])
+    record_event(locked, actor, OrderStatus.SHIPPED, note)
+    outbox.order_completed(locked)

@@ -1,5 +1,6 @@
 """Placing an order from what the buyer saw at checkout. No stock is taken here (see payment.py)."""
 
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -27,8 +28,21 @@ MAX_ORDER_WEIGHT_GRAMS = 2_000_000_000
 UNIQUE_CODE_ATTEMPTS = 5
 
 # The shipping address as place_order takes it; copied onto the order.
-ADDRESS_FIELDS = ("recipient_name", "phone", "email", "province", "city", "district", "postal_code", "street")
-OPTIONAL_ADDRESS_FIELDS = {"email"}
+ADDRESS_FIELDS = (
+    "recipient_name",
+    "phone",
+    "email",
+    "province",
+    "city",
+    "district",
+    "village",
+    "region_code",
+    "postal_code",
+    "street",
+)
+# The village and its code are missing from an address saved before the region list existed.
+OPTIONAL_ADDRESS_FIELDS = {"email", "village", "region_code"}
+VILLAGE_CODE = re.compile(r"\d{2}\.\d{2}\.\d{2}\.\d{4}")
 # The street may run over several lines; everything else goes on labels and in email subjects.
 MULTI_LINE_ADDRESS_FIELDS = {"street"}
 
@@ -47,8 +61,11 @@ def place_order(
 
     items:    [{"product_id": int, "quantity": int, "unit_price": int}], unit_price being the
               price the buyer saw.
-    address:  recipient_name, phone, email, province, city, district, postal_code, street.
-    shipping: courier, service, cost (whole rupiah).
+    address:  recipient_name, phone, email, province, city, district, postal_code, street; and
+              village and region_code (the village's Kemendagri code) when it was picked from
+              the region list.
+    shipping: courier, service, cost (whole rupiah, what the buyer pays); optionally etd (the
+              courier's estimate, "2-3 hari") and discount (what a free-shipping rule took off).
 
     Every unavailable line (inactive, out of stock, more than in stock) is named in one
     InsufficientStock; every price that differs from the one the buyer saw in one PriceChanged.
@@ -111,6 +128,8 @@ def place_order(
                 "shipping_courier": shipping["courier"],
                 "shipping_service": shipping["service"],
                 "shipping_cost": shipping["cost"],
+                "shipping_etd": shipping["etd"],
+                "shipping_discount": shipping["discount"],
                 "payment_method": payment_method,
                 "subtotal": subtotal,
                 "payment_fee": fee,
@@ -212,21 +231,29 @@ def _order_address(address):
         if max_length and len(value) > max_length:
             raise OrderError(_("%(field)s terlalu panjang.") % {"field": _field_label(name)})
         cleaned[name] = value
+    if cleaned["region_code"] and not VILLAGE_CODE.fullmatch(cleaned["region_code"]):
+        raise OrderError(_("Kode wilayah alamat pengiriman tidak valid. Pilih lagi kelurahan/desanya."))
     return cleaned
 
 
 def _order_shipping(shipping):
-    courier = str(shipping.get("courier") or "").strip()
-    service = str(shipping.get("service") or "").strip()
+    courier = one_line(shipping.get("courier"))
+    service = one_line(shipping.get("service"))
+    etd = one_line(shipping.get("etd"))
     cost = shipping.get("cost")
+    discount = shipping.get("discount") or 0
     if not courier or not service or not _is_whole(cost) or cost < 0:
         raise OrderError(_("Pilih jasa pengiriman."))
+    if not _is_whole(discount) or discount < 0 or cost + discount > MAX_ORDER_TOTAL:
+        raise OrderError(_("Potongan ongkos kirim tidak valid."))
     if (
         len(courier) > Order._meta.get_field("shipping_courier").max_length
         or len(service) > Order._meta.get_field("shipping_service").max_length
     ):
         raise OrderError(_("Nama jasa pengiriman terlalu panjang."))
-    return {"courier": courier, "service": service, "cost": cost}
+    # A courier's estimate is a hint on the order page, not worth refusing an order over.
+    etd = etd[: Order._meta.get_field("shipping_etd").max_length]
+    return {"courier": courier, "service": service, "cost": cost, "etd": etd, "discount": discount}
 
 
 def _is_whole(value):
