@@ -181,7 +181,8 @@ def village_count(url):
 
 def start_gunicorn(env, port, workers):
     WORKDIR.mkdir(parents=True, exist_ok=True)
-    log = open(WORKDIR / "gunicorn-regions.log", "w")  # noqa: SIM115  (gunicorn writes to it until stopped)
+    # The log bench/pages names when gunicorn does not answer (wait_until_ready).
+    log = open(WORKDIR / "gunicorn.log", "w")  # noqa: SIM115  (gunicorn writes to it until stopped)
     command = [
         str(Path(sys.executable).parent / "gunicorn"), "bench.regions.wsgi:application",
         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "sync",
