@@ -50,8 +50,7 @@ def complete_checkout(user, *, seen, address, shipping, payment):
                 "service": shipping.service,
                 "cost": shipping.cost,
                 "etd": shipping.etd,
-                # shop.shipping.rates' legacy flat-rate options (flat_rate_option) carry no discount.
-                "discount": getattr(shipping, "discount", 0),
+                "discount": shipping.discount,
             },
             payment_method=payment_method,
             payment_channel=payment_channel,

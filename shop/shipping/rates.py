@@ -5,7 +5,6 @@ specific active rate that fits the destination wins: its province's, else its is
 the one for anywhere, so an owner can keep one rate for everywhere and dearer ones for far islands.
 """
 
-from dataclasses import dataclass
 from math import ceil
 
 from django.db.models import Q
@@ -56,32 +55,4 @@ def _flat_option(rate, kilograms):
         original_cost=cost,
         source="flat",
         courier_code=courier_code_for(rate.courier),
-    )
-
-
-# --- The interface before issue 13 ---------------------------------------------------------------
-# tests/payments/test_tripay_orders.py still builds its order's shipping with this; it offers the
-# rates for anywhere only, as checkout did before quotes.py. Remove it with that last caller.
-
-
-@dataclass(frozen=True)
-class LegacyRateOption:
-    rate_id: int
-    courier: str
-    service: str
-    etd: str
-    cost: int
-
-    @property
-    def label(self):
-        return f"{self.courier} {self.service}"
-
-
-def flat_rate_option(rate_id, weight_grams):
-    """The option for one rate for anywhere, or None when the owner has removed or switched it off."""
-    rate = ShippingRate.objects.filter(pk=rate_id, is_active=True, island_group="", province=None, cost__gt=0).first()
-    if rate is None:
-        return None
-    return LegacyRateOption(
-        rate.pk, rate.courier, rate.service, rate.etd, rate.cost * chargeable_kilograms(weight_grams)
     )

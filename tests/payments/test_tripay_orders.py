@@ -17,7 +17,7 @@ from shop.checkout.services import complete_checkout
 from shop.models import DailyOrderCounter, GatewayPayment, Order, PaymentChannel, PaymentSettings
 from shop.payments.gateways import tripay
 from shop.services.orders import OrderError, expire_unpaid_orders, place_order
-from shop.shipping.rates import flat_rate_option
+from shop.shipping.quotes import Destination, shipping_option
 from tests import factories
 from tests.integrations import tripay_api
 from tests.integrations.tripay_api import CHANNELS_URL, CREATE_URL
@@ -97,7 +97,10 @@ def test_when_tripay_refuses_or_does_not_answer_no_order_remains(api, buyer, pro
 def test_checkout_keeps_the_cart_when_tripay_fails_so_the_buyer_can_choose_again(api, buyer, product):
     cart = Cart.objects.create(user=buyer)
     CartItem.objects.create(cart=cart, product=product, quantity=1)
-    shipping = flat_rate_option(factories.shipping_rate().pk, product.weight_grams)
+    rate = factories.shipping_rate()
+    shipping = shipping_option(
+        f"tarif:{rate.pk}", Destination(), weight_grams=product.weight_grams, subtotal=product.price
+    )
     seen = {"items": [[product.pk, 1, product.price]], "shipping_cost": shipping.cost}
     seen["payment_fee"] = qris_fee(product.price + shipping.cost)
     address = {k: v for k, v in factories.shipping_address().items() if k != "email"}
