@@ -11,6 +11,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
+from shop.catalog.models import PRODUCT_PAGE_RENDITIONS, pictures_with_renditions
 from shop.models import Category, Product
 
 from .blocks import BankAccountBlock, HomeStreamBlock, NavLinkBlock, StandardStreamBlock
@@ -127,7 +128,10 @@ class CatalogPage(RoutablePageMixin, Page):
     @path("<slug:product_slug>/")
     def product_detail(self, request, product_slug):
         product = get_object_or_404(
-            Product.objects.active().select_related("category").prefetch_related("gallery__image"), slug=product_slug
+            Product.objects.active()
+            .select_related("category")
+            .prefetch_related(models.Prefetch("gallery", queryset=pictures_with_renditions(PRODUCT_PAGE_RENDITIONS))),
+            slug=product_slug,
         )
         return self.render(
             request,

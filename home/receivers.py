@@ -18,6 +18,8 @@ SHOWN_ON_PAGES = (
     "home.StoreSettings",
     "home.NavigationSettings",
     "wagtailimages.Image",
+    # A page given a restriction must stop being served from the cache at once.
+    "wagtailcore.PageViewRestriction",
 )
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.fields import RichTextField
+from wagtail.images import get_image_model
 from wagtail.models import Orderable
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
@@ -40,8 +41,25 @@ class ProductQuerySet(SearchableQuerySetMixin, models.QuerySet):
     def for_listing(self):
         """What a product card needs, in a fixed number of queries whatever the page size."""
         return self.select_related("category").prefetch_related(
-            models.Prefetch("gallery", queryset=ProductImage.objects.select_related("image").order_by("sort_order"))
+            models.Prefetch("gallery", queryset=pictures_with_renditions(CARD_RENDITIONS))
         )
+
+
+# The renditions templates ask for: shop/includes/product_card.html and shop/product_detail.html.
+CARD_RENDITIONS = ("fill-400x400",)
+PRODUCT_PAGE_RENDITIONS = ("fill-800x800", "fill-96x96")
+
+
+def pictures_with_renditions(filter_specs):
+    """A product's pictures with their renditions read in one query, not one per picture: with
+    Wagtail's rendition cache cold (a restart, another server) a page would otherwise cost a query
+    for each picture it shows."""
+    renditions = get_image_model().get_rendition_model().objects.filter(filter_spec__in=filter_specs)
+    return (
+        ProductImage.objects.select_related("image")
+        .prefetch_related(models.Prefetch("image__renditions", queryset=renditions, to_attr="prefetched_renditions"))
+        .order_by("sort_order")
+    )
 
 
 class Product(index.Indexed, ClusterableModel):
