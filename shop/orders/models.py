@@ -18,6 +18,9 @@ class Order(models.Model):
 
     Status = OrderStatus
     PaymentMethod = PaymentMethod
+    # Orders are records, not content: Wagtail's "usage" screens never list them, and indexing
+    # every save (a flag, a status) in a savepoint cost more than the change itself.
+    wagtail_reference_index_ignore = True
 
     number = models.CharField(_("nomor pesanan"), max_length=32, unique=True)
     user = models.ForeignKey(

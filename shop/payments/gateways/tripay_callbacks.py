@@ -88,13 +88,12 @@ def _receive(record, raw_body, signature, event):
     record.reference, record.merchant_ref, record.status = callback.reference, callback.merchant_ref, callback.status
     if any("\x00" in value for value in (callback.reference, callback.merchant_ref, callback.status)):
         raise Refused(400, "Malformed callback: NUL in a field")  # PostgreSQL cannot even search for it
-    order = (
-        Order.objects.select_related("gateway_payment")  # its channel's name goes into the history
-        .filter(number=callback.merchant_ref, payment_method=PaymentMethod.TRIPAY)
-        .first()
-    )
-    if order is None:
-        raise Refused(404, "Unknown merchant_ref")
+    try:  # number is unique: a get, without the ORDER BY that first() would add
+        order = Order.objects.select_related("gateway_payment").get(  # its channel's name goes into the history
+            number=callback.merchant_ref, payment_method=PaymentMethod.TRIPAY
+        )
+    except Order.DoesNotExist:
+        raise Refused(404, "Unknown merchant_ref") from None
     record.order = order
     if callback.reference != order.payment_reference:
         raise Refused(400, "Reference does not match the order")
