@@ -7,11 +7,13 @@ taken (that happens when payment is confirmed, in shop.orders.services.payment).
 import secrets
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from home.page_cache import VERSION_KEY as CATALOG_VERSION_KEY
 from shop.cart.locks import lock_cart, lock_visitor_cart
 from shop.cart.models import Cart, CartItem
 from shop.catalog.models import Product
@@ -22,6 +24,9 @@ MAX_QUANTITY = 9999
 # Different products in one cart. With MAX_QUANTITY of each at the highest price a product may
 # have (shop.catalog.models.MAX_PRICE), a cart's total still fits the rupiah columns.
 MAX_LINES = 100
+SUMMARY_KEY = "tokoku:cart-summary:{owner}"
+# The bound on a stale header count where no signal reaches (a bulk update of cart lines).
+SUMMARY_SECONDS = 60
 
 
 class CartError(Exception):
@@ -114,16 +119,36 @@ def cart_contents(cart):
 
 
 def cart_summary(request):
-    """Count and total for the header, in one query (none for a visitor without a cart)."""
+    """Count and total for the header: from the cache between changes, else in one query (none for a
+    visitor without a cart). Every page shows them, a cached page too (bench/pages)."""
     if request.user.is_authenticated:
-        items = CartItem.objects.filter(cart__user=request.user)
+        owner, items = f"user:{request.user.pk}", CartItem.objects.filter(cart__user=request.user)
     else:
         token = request.session.get(SESSION_CART_TOKEN)
         if not token:
             return {"count": 0, "total": 0}
-        items = CartItem.objects.filter(cart__session_key=token, cart__user=None)
+        owner, items = f"session:{token}", CartItem.objects.filter(cart__session_key=token, cart__user=None)
+    key = SUMMARY_KEY.format(owner=owner)
+    found = cache.get_many([key, CATALOG_VERSION_KEY])
+    kept = found.get(key)
+    # A price change moves the total: a summary counts only under the catalog version it was made in.
+    if kept is not None and kept["catalog"] == found.get(CATALOG_VERSION_KEY):
+        return kept["summary"]
     totals = items.aggregate(count=Sum("quantity"), total=Sum(F("quantity") * F("product__price")))
-    return {"count": totals["count"] or 0, "total": totals["total"] or 0}
+    summary = {"count": totals["count"] or 0, "total": totals["total"] or 0}
+    cache.set(key, {"catalog": found.get(CATALOG_VERSION_KEY), "summary": summary}, SUMMARY_SECONDS)
+    return summary
+
+
+def forget_summaries(cart_ids):
+    """Drop the header summaries of these carts' owners (a line of theirs changed, or the cart did)."""
+    owners = Cart.objects.filter(pk__in=cart_ids).values_list("user_id", "session_key")
+    keys = [SUMMARY_KEY.format(owner=f"user:{user_id}") for user_id, _token in owners if user_id] + [
+        SUMMARY_KEY.format(owner=f"session:{token}") for _user_id, token in owners if token
+    ]
+    cache.delete_many(keys)
+    # Again once committed: a page counted between the change and its commit saw the cart before it.
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def add_to_cart(cart, product_id, quantity):

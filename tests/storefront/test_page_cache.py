@@ -12,7 +12,7 @@ from wagtail.models import PageViewRestriction
 
 from home.models import StandardPage
 from shop.cart.services import add_to_cart
-from shop.models import Cart, StockMovement
+from shop.models import Cart, CartItem, StockMovement
 from shop.services.stock import move_stock
 from tests import factories
 
@@ -191,3 +191,16 @@ def test_a_restricted_page_is_never_served_from_the_cache(client, buyer):
         response = client.get(url)
         assert response.status_code == 200 and "X-Page-Cache" not in response
     assert Client().get(url).status_code == 302  # nothing the member saw was kept for others
+
+
+def test_the_header_cart_follows_prices_and_every_writer(client, catalog_page, product, buyer):
+    client.force_login(buyer)
+    cart = Cart.objects.create(user=buyer)
+    add_to_cart(cart, product.pk, 2)
+    assert cart_count(client.get(catalog_page.url).content.decode()) == 2
+    product.price = 12_345
+    product.save()
+    assert 'class="mini-cart-total">Rp 24.690<' in client.get(catalog_page.url).content.decode()
+    CartItem.objects.filter(cart=cart).delete()  # not through the cart's services: the admin, a script
+    response = client.get(catalog_page.url)
+    assert response["X-Page-Cache"] == "hit" and cart_count(response.content.decode()) == 0
