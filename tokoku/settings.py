@@ -1,8 +1,6 @@
-"""TokoKu settings: one module, everything from the environment or a `.env` file.
-
-With nothing set the shop runs on SQLite, a local-memory cache, the database search backend
-and django-q2's ORM broker, so one command starts it on a fresh machine.
-"""
+"""TokoKu settings, everything from the environment or a `.env` file (object storage and Redis in
+tokoku/object_storage.py and tokoku/redis_settings.py). With nothing set the shop runs on SQLite,
+a local-memory cache, the database search backend and django-q2's ORM broker."""
 
 import sys
 from pathlib import Path
@@ -10,6 +8,9 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from tokoku.object_storage import object_storages
+from tokoku.redis_settings import redis_caches, task_broker_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -179,7 +180,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache ----------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = redis_caches(REDIS_URL)  # shared by every web and worker process: tokoku/redis_settings.py
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    # Sessions are read through Redis and kept in the database: a restarted Redis signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tokoku"}}
 
@@ -244,16 +248,21 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Payment proofs are private: they live outside MEDIA_ROOT and are served only through views.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private_media")
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Payment proofs and import files (shop.core.storage.private_storage): PRIVATE_MEDIA_ROOT.
+    "private": {"BACKEND": "shop.core.storage.LocalPrivateStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Several web servers share no disk: with S3_BUCKET and S3_PRIVATE_BUCKET set, uploads go to
+# S3-compatible object storage (tokoku/object_storage.py reads the S3_* variables).
+STORAGES.update(object_storages(env, max_memory_size=FILE_UPLOAD_MAX_MEMORY_SIZE))
 
 # --- Wagtail --------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = env.str("SHOP_NAME", default="TokoKu")
@@ -285,7 +294,7 @@ Q_CLUSTER = {
     "label": "Tugas Latar",
 }
 if REDIS_URL and env.bool("Q_USE_REDIS", default=True):
-    Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["redis"] = task_broker_url(REDIS_URL)
 else:
     Q_CLUSTER["orm"] = "default"
 
@@ -353,7 +362,7 @@ PRODUCT_IMPORT_MAX_ROWS = env.int("PRODUCT_IMPORT_MAX_ROWS", default=200_000)
 PRODUCT_IMPORT_MAX_BYTES = env.int("PRODUCT_IMPORT_MAX_BYTES", default=25 * 1024 * 1024)
 PRODUCT_IMPORT_FOREGROUND_ROWS = env.int("PRODUCT_IMPORT_FOREGROUND_ROWS", default=1000)
 CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=24)
-# Anonymous visitors get whole cached pages for at most this long; 0 turns the page cache off.
+# Visitors get whole cached pages (home/page_cache.py) for at most this long; 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG or TESTING else 60)
 PAYMENT_WINDOW_HOURS = env.int("PAYMENT_WINDOW_HOURS", default=24)
 # A proof waiting longer than this, or a paid order not shipped within this, is marked overdue in the desks.

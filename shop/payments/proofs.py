@@ -62,6 +62,14 @@ def proof_file_response(proof, *, thumbnail=False, download=False):
     """The proof's file (or its small preview) as a private, uncached response; 404 when the file is gone.
 
     Callers have checked who asks: the buyer of the order, or staff of a desk that holds it.
+
+    The file is streamed through this response from wherever private storage keeps it, a local
+    folder or the private bucket, rather than answered with a redirect to a signed bucket link: a
+    signed link works for whoever holds it until it expires (forwarded, in a browser's history,
+    in a proxy log), while this answer goes only to the person just checked. It also keeps the
+    proof on the shop's own address, so the desks' same-origin PDF frames, the download name and
+    the no-store header hold as they do on one server. A proof is at most 5 MB and is opened a few
+    times by CS, so passing it through the web server costs little.
     """
     if thumbnail and proof.is_image:
         preview = open_thumbnail(proof)

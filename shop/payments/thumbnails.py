@@ -5,8 +5,6 @@ download of hundreds of megabytes for the CS agent. The preview is made on first
 Pillow and kept in private storage next to the proof, so it is served like the proof itself.
 """
 
-import os
-import tempfile
 from io import BytesIO
 
 from PIL import Image, ImageOps
@@ -36,9 +34,10 @@ def open_thumbnail(proof):
             return None
         data = _make(proof)
         if data is None:
-            _write_atomically(private_storage.path(failure_name(proof)), b"")
+            private_storage.replace(failure_name(proof), b"")
             return None
-        _write_atomically(private_storage.path(name), data)
+        # Two CS opening the queue at once both make the preview; each replaces it whole.
+        private_storage.replace(name, data)
     return private_storage.open(name, "rb")
 
 
@@ -53,11 +52,3 @@ def _make(proof):
         return None
     return output.getvalue()
 
-
-def _write_atomically(path, data):
-    # Two CS opening the queue at once both make the preview; each replaces the file whole.
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".part")
-    with os.fdopen(handle, "wb") as file:
-        file.write(data)
-    os.replace(temporary, path)
