@@ -1,12 +1,17 @@
-"""Storefront search's reactions to catalog changes (connected by SearchConfig.ready)."""
+"""Storefront search's reactions to catalog and synonym changes (connected by SearchConfig.ready)."""
 
 import logging
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.search.backends import get_search_backends_with_name
 
 from shop.models import Category, Product
+
+from .backends import SearchUnavailable, catalog_words
+from .backends.meilisearch import MeilisearchSearchBackend
+from .backends.meilisearch_index import _configured_indexes
+from .models import Synonym
 
 logger = logging.getLogger(__name__)
 
@@ -16,6 +21,7 @@ def reindex_products_of_category(sender, instance, created=False, raw=False, **k
     """A product's index entry holds its category's name, so a renamed category must refresh its products."""
     if created or raw:
         return
+    catalog_words.forget()
     products = list(Product.get_indexed_objects().filter(category=instance))
     if not products:
         return
@@ -27,3 +33,27 @@ def reindex_products_of_category(sender, instance, created=False, raw=False, **k
             # As in Wagtail's own handlers: only a backend outside the database may fail without failing the save.
             if not backend.catch_indexing_errors:
                 raise
+
+
+@receiver(post_save, sender=Product, dispatch_uid="search.forget_catalog_words_on_save")
+@receiver(post_delete, sender=Product, dispatch_uid="search.forget_catalog_words_on_delete")
+@receiver(post_delete, sender=Category, dispatch_uid="search.forget_catalog_words_on_category_delete")
+def forget_catalog_words(sender, **kwargs):
+    # This process sees the change at once; others notice it by the snapshot's stamp (catalog_words.py).
+    catalog_words.forget()
+
+
+@receiver(post_save, sender=Synonym, dispatch_uid="search.send_synonyms_on_save")
+@receiver(post_delete, sender=Synonym, dispatch_uid="search.send_synonyms_on_delete")
+def send_synonyms_to_meilisearch(sender, **kwargs):
+    """Meilisearch applies synonyms from its index settings, so a changed group resends them."""
+    for name, backend in get_search_backends_with_name():
+        if not isinstance(backend, MeilisearchSearchBackend):
+            continue
+        index = backend.get_index_for_model(Product)
+        try:
+            index.configure()
+        except SearchUnavailable:
+            # Sent again the next time a product is saved, since the index counts as not configured.
+            _configured_indexes.discard((backend.url, index.uid))
+            logger.warning("Could not send synonyms to search backend %r", name, exc_info=True)

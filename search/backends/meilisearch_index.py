@@ -13,6 +13,7 @@ from requests.exceptions import RequestException
 from wagtail.search.backends.base import BaseIndex
 from wagtail.search.index import AutocompleteField, FilterField, RelatedFields, SearchField
 
+from ..synonyms import synonym_map
 from . import SearchUnavailable
 
 PRIMARY_KEY = "id"
@@ -137,6 +138,8 @@ class MeilisearchIndex(BaseIndex):
             "filterableAttributes": filterable,
             "sortableAttributes": filterable,
             "stopWords": list(self.backend.stop_words),
+            # The owner's synonym groups, so that Meilisearch finds "sambel" as the database backends do.
+            "synonyms": {word: list(alts[1:]) for word, alts in synonym_map().items() if len(alts) > 1},
             "pagination": {"maxTotalHits": self.backend.max_total_hits},
         }
 

@@ -51,4 +51,3 @@ def _make(proof):
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
     return output.getvalue()
-

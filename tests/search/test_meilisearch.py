@@ -21,6 +21,8 @@ from wagtail.search.backends import get_search_backend
 
 from search.backends import SearchUnavailable
 from search.backends import meilisearch as meili_backend
+from search.engine import MAX_HITS
+from search.models import Synonym
 from shop.models import Product
 from tests import factories
 
@@ -190,6 +192,7 @@ def test_the_index_is_created_with_its_settings_once_per_process(meili, coffee, 
             "filterableAttributes": ["is_active", "category_id", "price", "created_at"],
             "sortableAttributes": ["is_active", "category_id", "price", "created_at"],
             "stopWords": STOP_WORDS,
+            "synonyms": {},
             "pagination": {"maxTotalHits": 1000},
         }
     ]
@@ -275,7 +278,9 @@ def test_a_stale_document_of_an_inactive_product_is_still_hidden(client, meili, 
     assert list(response.context["products"]) == []
 
 
-def test_pagination_asks_meilisearch_for_one_page_at_a_time(client, meili, catalog_page, category, settings):
+def test_one_request_reads_the_hits_the_page_filters_count_and_pages(client, meili, catalog_page, category, settings):
+    # The result page counts its filters over every hit, so Meilisearch is asked once for the ids of all
+    # of them (up to MAX_HITS), and the page's products are read from the database.
     settings.CATALOG_PAGE_SIZE = 2
     teas = [factories.product(name=f"Teh Melati {i}", category=category) for i in range(5)]
     meili.calls.clear()
@@ -283,10 +288,15 @@ def test_pagination_asks_meilisearch_for_one_page_at_a_time(client, meili, catal
     page = response.context["page_obj"]
     assert page.paginator.count == 5
     assert [p.pk for p in response.context["products"]] == [teas[2].pk, teas[3].pk]
-    windows = [
-        (b.get("offset"), b.get("limit")) for b in meili.bodies("POST", f"/indexes/{INDEX}/search") if "limit" in b
-    ]
-    assert windows == [(2, 2)]
+    bodies = meili.bodies("POST", f"/indexes/{INDEX}/search")
+    assert [(b.get("offset"), b.get("limit")) for b in bodies if "limit" in b] == [(0, MAX_HITS)]
+    assert all(b["attributesToRetrieve"] == ["id"] for b in bodies)
+
+
+def test_synonyms_go_to_the_index_settings_when_the_owner_changes_them(meili, coffee):
+    meili.calls.clear()
+    Synonym.objects.create(words="kopi, kupi")
+    assert meili.bodies("PATCH", f"/indexes/{INDEX}/settings")[-1]["synonyms"] == {"kopi": ["kupi"], "kupi": ["kopi"]}
 
 
 def test_queryset_filters_and_ordering_become_meilisearch_parameters(meili):

@@ -16,7 +16,9 @@ from wagtail.models import Page, Site
 from home.demo import catalog as demo_catalog
 from home.demo import pages as demo_pages
 from home.demo.images import draw_picture
+from home.demo.synonyms import SYNONYMS as DEMO_SYNONYMS
 from home.models import CatalogPage, HomePage, NavigationSettings, StandardPage, StoreSettings
+from search.models import Synonym
 from shop.models import (
     Category,
     District,
@@ -84,6 +86,7 @@ class Command(BaseCommand):
             self.settings(home)
             self.shipping()
             self.accounts()
+            self.synonyms()
         # The channel list otherwise waits for the daily schedule: in development the simulator
         # answers at once, so the demo's checkout offers QRIS, a virtual account and Alfamart.
         refresh_channels_quietly()
@@ -274,6 +277,10 @@ class Command(BaseCommand):
             if group_name:
                 user.groups.add(Group.objects.get(name=group_name))
             EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+
+    def synonyms(self):
+        for words in DEMO_SYNONYMS:
+            Synonym.objects.get_or_create(words=words)
 
 
 def _image(title, data):
