@@ -64,10 +64,11 @@ class ProductGridBlock(blocks.StructBlock):
         if value["source"] == "picked":
             ids = [p.pk for p in value["products"] if p is not None][:limit]
             by_id = {p.pk: p for p in queryset.filter(pk__in=ids)}
-            return [by_id[i] for i in ids if i in by_id]
+            picked = [by_id[i] for i in ids if i in by_id]
+            return sorted(picked, key=lambda product: not product.in_stock)  # the owner's order, sold-out last
         if value["source"] == "category" and value["category"] is not None:
             queryset = queryset.filter(category=value["category"])
-        return list(queryset.order_by("-created_at", "-pk")[:limit])
+        return list(queryset.in_stock_first("-created_at", "-pk")[:limit])
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)

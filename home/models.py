@@ -105,7 +105,7 @@ class CatalogPage(RoutablePageMixin, Page):
         sort = request.GET.get("urut", "newest")
         if sort not in self.SORTS:
             sort = "newest"
-        products = products.order_by(*self.SORTS[sort][1])
+        products = products.in_stock_first(*self.SORTS[sort][1])
         paginator = Paginator(products, settings.CATALOG_PAGE_SIZE)
         try:
             page_obj = paginator.page(request.GET.get("halaman", 1))

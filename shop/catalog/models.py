@@ -38,6 +38,11 @@ class ProductQuerySet(SearchableQuerySetMixin, models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
+    def in_stock_first(self, *ordering):
+        """`ordering`, with what a buyer can buy now before what is sold out: a listing that opens on
+        "Habis" cards looks like an empty shop."""
+        return self.order_by(models.Case(models.When(stock__gt=0, then=0), default=1), *ordering)
+
     def for_listing(self):
         """What a product card needs, in a fixed number of queries whatever the page size."""
         return self.select_related("category").prefetch_related(

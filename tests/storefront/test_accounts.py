@@ -267,3 +267,9 @@ def test_one_default_address_and_deleting_it_promotes_another(client, buyer):
     assert list(Address.objects.all()) == [first]
     first.refresh_from_db()
     assert first.is_default
+
+
+def test_the_sign_in_page_speaks_one_language_and_links_to_a_reset_once(client):
+    html = client.get(reverse("account_login")).content.decode()
+    assert "Kata sandi" in html and "Kata Kunci" not in html
+    assert html.count(f'href="{reverse("account_reset_password")}"') == 1

@@ -1,7 +1,9 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.views.defaults import server_error
 
+from home.blocks import ProductGridBlock
 from home.models import HomePage, StandardPage
 from tests import factories
 
@@ -120,13 +122,18 @@ def test_parent_category_includes_children(client, catalog_page, category):
 )
 def test_catalog_sorts(client, shelf, catalog_page, sort, key, reverse):
     products = list(client.get(catalog_page.url, {"urut": sort}).context["products"])
-    values = [getattr(p, key) for p in products]
-    assert values == sorted(values, reverse=reverse)
+    # Sorted among what can be bought, then among what is sold out (issue 17).
+    for part in ([p for p in products if p.in_stock], [p for p in products if not p.in_stock]):
+        values = [getattr(p, key) for p in part]
+        assert values == sorted(values, reverse=reverse)
+    assert [p.in_stock for p in products] == sorted((p.in_stock for p in products), reverse=True)
 
 
 def test_catalog_sort_newest_first(client, shelf, catalog_page):
     products = list(client.get(catalog_page.url, {"urut": "newest"}).context["products"])
-    assert products[0].name == "Kopi Habis"
+    # The newest product is sold out: the newest one a buyer can buy comes first, it comes last.
+    assert products[0].name != "Kopi Habis" and products[0].in_stock
+    assert products[-1].name == "Kopi Habis"
 
 
 def test_catalog_paginates(client, shelf, catalog_page, settings):
@@ -213,3 +220,42 @@ def test_landing_page_renders_its_blocks(client):
     )
     response = client.get("/promo-lebaran/")
     assert response.status_code == 200 and "Diskon 20%" in response.content.decode()
+
+
+@pytest.mark.parametrize("sort", ["newest", "price_asc", "price_desc", "name"])
+def test_sold_out_products_come_last_in_every_catalog_order(client, catalog_page, category, sort):
+    sold_out = factories.product(category=category, name="Aaa Habis", price=1_000, stock=0)
+    for_sale = [factories.product(category=category, name=f"Produk {n}", price=5_000 + n, stock=3) for n in range(3)]
+    newest_sold_out = factories.product(category=category, name="Zzz Habis", price=99_000, stock=0)
+    listed = list(client.get(catalog_page.url, {"urut": sort}).context["products"])
+    assert set(listed[:3]) == set(for_sale)
+    assert set(listed[3:]) == {sold_out, newest_sold_out}
+
+
+def test_sold_out_products_come_last_in_home_grids(category):
+    sold_out = factories.product(category=category, name="Habis", stock=0)
+    for_sale = factories.product(category=category, name="Tersedia", stock=2)
+    newest_sold_out = factories.product(category=category, name="Habis Baru", stock=0)
+    grid = ProductGridBlock()
+    newest = grid.get_products({"source": "newest", "category": None, "products": [], "limit": 8})
+    assert newest == [for_sale, newest_sold_out, sold_out]
+    picked = grid.get_products(
+        {"source": "picked", "category": None, "products": [sold_out, for_sale, newest_sold_out], "limit": 8}
+    )
+    assert picked == [for_sale, sold_out, newest_sold_out]  # the owner's order otherwise
+
+
+def test_a_missing_page_is_answered_in_the_shops_layout(client, catalog_page):
+    for path in ("/tidak-ada-sama-sekali/", f"{catalog_page.url}produk-yang-tidak-ada/"):
+        response = client.get(path)
+        html = response.content.decode()
+        assert response.status_code == 404
+        assert "Halaman tidak ditemukan" in html and 'class="site-header"' in html and 'name="q"' in html
+
+
+def test_a_server_error_is_answered_in_indonesian_without_the_database(rf, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = server_error(rf.get("/"))
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert "Maaf, terjadi gangguan" in html and "tokoku.css" in html
