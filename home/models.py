@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.shortcuts import get_object_or_404
@@ -12,6 +13,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
 from shop.catalog.models import PRODUCT_PAGE_RENDITIONS, pictures_with_renditions
+from shop.core.phone import normalize_phone
 from shop.models import Category, Product
 
 from .blocks import BankAccountBlock, HomeStreamBlock, NavLinkBlock, StandardStreamBlock
@@ -155,7 +157,10 @@ class StoreSettings(BaseSiteSetting):
         related_name="+",
     )
     whatsapp = models.CharField(
-        _("nomor WhatsApp"), max_length=20, blank=True, help_text=_("Format internasional tanpa +, mis. 6281234567890.")
+        _("nomor WhatsApp"),
+        max_length=20,
+        blank=True,
+        help_text=_("Nomor HP, mis. 0812 3456 7890 atau +62 812 3456 7890."),
     )
     email = models.EmailField(_("email toko"), blank=True)
     phone = models.CharField(_("telepon"), max_length=30, blank=True)
@@ -182,9 +187,23 @@ class StoreSettings(BaseSiteSetting):
     class Meta:
         verbose_name = _("pengaturan toko")
 
+    def clean(self):
+        super().clean()
+        if self.whatsapp:
+            # Kept as +62…, whatever the owner typed: the storefront's wa.me links need the bare number.
+            try:
+                self.whatsapp = normalize_phone(self.whatsapp)
+            except ValidationError as error:
+                raise ValidationError({"whatsapp": error.messages}) from None
+
     @property
     def whatsapp_url(self):
-        return f"https://wa.me/{self.whatsapp}" if self.whatsapp else ""
+        # Numbers saved before they were normalised ("0812 3456 7890", "6281…") link correctly too.
+        try:
+            number = normalize_phone(self.whatsapp) if self.whatsapp else ""
+        except ValidationError:
+            number = ""
+        return f"https://wa.me/{number.removeprefix('+')}" if number else ""
 
 
 @register_setting(icon="list-ul")

@@ -30,3 +30,13 @@ def normalize_phone(value):
     if not _NATIONAL_MOBILE.fullmatch(national):
         raise ValidationError(INVALID_MESSAGE, code="invalid_phone")
     return f"+62{national}"
+
+
+def local_phone(value):
+    """A mobile number (+6281234567890, 6281…) as Indonesians write it, 0812 3456 7890; anything else as it is."""
+    try:
+        number = normalize_phone(value)
+    except ValidationError:
+        return str(value or "")
+    local = "0" + number[3:]
+    return " ".join(part for part in (local[:4], local[4:8], local[8:]) if part)

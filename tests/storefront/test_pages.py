@@ -1,10 +1,12 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.views.defaults import server_error
+from wagtail.models import Site
 
 from home.blocks import ProductGridBlock
-from home.models import HomePage, StandardPage
+from home.models import HomePage, StandardPage, StoreSettings
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -259,3 +261,29 @@ def test_a_server_error_is_answered_in_indonesian_without_the_database(rf, djang
     html = response.content.decode()
     assert response.status_code == 500
     assert "Maaf, terjadi gangguan" in html and "tokoku.css" in html
+
+
+@pytest.mark.parametrize("typed", ["0812 3456 7890", "0812-3456-7890", "+62 812 3456 7890", "6281234567890"])
+def test_the_shops_whatsapp_number_is_kept_in_one_form_whatever_was_typed(client, typed):
+    store = StoreSettings.for_site(Site.objects.get(is_default_site=True))
+    store.whatsapp = typed
+    store.full_clean()  # what Wagtail's settings form runs on save
+    store.save()
+    assert store.whatsapp == "+6281234567890"
+    html = client.get("/").content.decode()
+    assert 'href="https://wa.me/6281234567890"' in html and "WhatsApp 0812 3456 7890" in html
+
+
+def test_a_whatsapp_number_that_is_not_a_mobile_number_is_refused():
+    store = StoreSettings.for_site(Site.objects.get(is_default_site=True))
+    store.whatsapp = "0274 123"
+    with pytest.raises(ValidationError) as refused:
+        store.full_clean()
+    assert "whatsapp" in refused.value.message_dict
+
+
+def test_a_number_saved_before_it_was_normalised_still_links(client):
+    store = StoreSettings.for_site(Site.objects.get(is_default_site=True))
+    StoreSettings.objects.filter(pk=store.pk).update(whatsapp="0812 3456 7890")
+    html = client.get("/").content.decode()
+    assert 'href="https://wa.me/6281234567890"' in html and "wa.me/0812" not in html
