@@ -266,7 +266,9 @@ STORAGES.update(object_storages(env, max_memory_size=FILE_UPLOAD_MAX_MEMORY_SIZE
 
 # --- Wagtail --------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = env.str("SHOP_NAME", default="TokoKu")
-WAGTAILADMIN_BASE_URL = env.str("BASE_URL", default="http://127.0.0.1:8000")
+# The shop's address for links that leave it (emails, TriPay); empty: the default site's (Settings > Sites).
+BASE_URL = env.str("BASE_URL", default="")
+WAGTAILADMIN_BASE_URL = BASE_URL or "http://127.0.0.1:8000"
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 MEILISEARCH_URL = env.str("MEILISEARCH_URL", default="")
 MEILISEARCH_API_KEY = env.str("MEILISEARCH_API_KEY", default="")
@@ -299,12 +301,8 @@ else:
     Q_CLUSTER["orm"] = "default"
 
 # --- Email ----------------------------------------------------------------------------------
-EMAIL_BACKEND = env.str(
-    "EMAIL_BACKEND",
-    default="django.core.mail.backends.console.EmailBackend"
-    if DEBUG or TESTING
-    else "django.core.mail.backends.smtp.EmailBackend",
-)
+_EMAIL_BACKEND = "console" if DEBUG or TESTING else "smtp"
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=f"django.core.mail.backends.{_EMAIL_BACKEND}.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="smtp.gmail.com")
 EMAIL_PORT = env.int("EMAIL_PORT", default=587)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")

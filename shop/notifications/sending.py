@@ -9,6 +9,7 @@ A sender returns once its message was handed to the channel, or raises:
 """
 
 import logging
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -48,6 +49,10 @@ class GiveUp(Exception):
     """Trying again cannot help until the owner fixes something; str() says what, for the owner."""
 
 
+# A site whose hostname is one of these was never given the shop's domain: no link to it leaves the machine.
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", ""}
+
+
 class RetryLater(Exception):
     """The channel is busy; the next run sends the message."""
 
@@ -71,12 +76,28 @@ def owner_channels():
     return channels
 
 
+def _shop_address():
+    """Where buyers reach the shop, for links in emails: BASE_URL when the owner set it, else the address
+    of the default site in Wagtail (Settings > Sites), which the owner sets up with the shop's domain."""
+    if settings.BASE_URL:
+        return settings.BASE_URL.rstrip("/")
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is not None and site.hostname not in LOCAL_HOSTS:
+        return site.root_url
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+
+
+def _sender(store):
+    """The store's name from its settings, at DEFAULT_FROM_EMAIL's address: buyers see who wrote."""
+    return formataddr((store.name or "", parseaddr(settings.DEFAULT_FROM_EMAIL)[1]))
+
+
 def _context(order):
     return {
         "order": order,
         "lines": list(order.lines.all()),
         "store": _store(),
-        "order_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("shop:order_detail", args=[order.number]),
+        "order_url": _shop_address() + reverse("shop:order_detail", args=[order.number]),
         "last_event": order.events.order_by("-created_at", "-pk").first(),
     }
 
@@ -92,7 +113,7 @@ def send_buyer_email(order_id, kind):
         subject = BUYER_EMAILS[kind].format(number=order.number)
         text = render_to_string(f"email/order_{kind}.txt", context)
         html = render_to_string(f"email/order_{kind}.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [recipient])
+    message = EmailMultiAlternatives(subject, text, _sender(context["store"]), [recipient])
     message.attach_alternative(html, "text/html")
     message.send()
 
@@ -109,8 +130,9 @@ def email_owner_new_order(order_id):
         raise NotSent(_("Tidak dikirim: alamat email toko dikosongkan setelah pesanan masuk (Pengaturan toko)."))
     order = Order.objects.get(pk=order_id)
     with translation.override(settings.LANGUAGE_CODE):
-        text = render_to_string("email/owner_new_order.txt", _context(order))
-    EmailMultiAlternatives(_summary(order), text, settings.DEFAULT_FROM_EMAIL, [recipient]).send()
+        context = _context(order)
+        text = render_to_string("email/owner_new_order.txt", context)
+    EmailMultiAlternatives(_summary(order), text, _sender(context["store"]), [recipient]).send()
 
 
 def whatsapp_owner_new_order(order_id):

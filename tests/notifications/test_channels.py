@@ -7,13 +7,14 @@ import pytest
 import responses
 from django.core import mail
 from django.urls import reverse
+from wagtail.models import Site
 
 from home.models import StoreSettings
 from shop.models import Notification, Order
 from shop.notifications.admin import given_up, state_of
 from shop.notifications.outbox import MAX_ATTEMPTS, deliver_notifications
 from shop.services.orders import confirm_payment, expire_unpaid_orders, submit_payment_proof
-from tests import factories
+from tests import factories, helpers
 from tests.helpers import signed_in
 from tests.integrations import cloud_api as recorded
 from tests.integrations.cloud_api import answer, answer_html, sent_payloads
@@ -209,3 +210,30 @@ def test_a_recipient_name_saved_with_a_line_break_still_reaches_the_owner_by_ema
     assert [m.subject for m in mail.outbox if m.to == [store_email]] == [
         f"Pesanan baru {order.number} dari Siti Rahayu: Rp {order.total:,}.".replace(",", ".")
     ]
+
+
+def test_buyer_emails_come_from_the_store_and_link_to_its_real_address(buyer, product, settings):
+    settings.BASE_URL = ""
+    settings.DEFAULT_FROM_EMAIL = "TokoKu <pesanan@toko-nusantara.id>"
+    site = Site.objects.get(is_default_site=True)
+    Site.objects.filter(pk=site.pk).update(hostname="toko-nusantara.id", port=443)
+    store = StoreSettings.for_site(site)
+    store.name = "Toko Nusantara"
+    store.save()
+    order = helpers.pending_order(buyer, (product, 1))
+    mail.outbox.clear()
+    deliver_notifications()
+    sent = [message for message in mail.outbox if (order.email or buyer.email) in message.to]
+    assert sent, "the order-placed email was owed"
+    assert sent[0].from_email == "Toko Nusantara <pesanan@toko-nusantara.id>"
+    assert f"https://toko-nusantara.id/pesanan/{order.number}/" in sent[0].body
+    assert "127.0.0.1" not in sent[0].body
+
+
+def test_base_url_wins_when_the_owner_set_it(buyer, product, settings):
+    settings.BASE_URL = "https://shop.example.id"
+    order = helpers.pending_order(buyer, (product, 1))
+    mail.outbox.clear()
+    deliver_notifications()
+    sent = [message for message in mail.outbox if (order.email or buyer.email) in message.to]
+    assert f"https://shop.example.id/pesanan/{order.number}/" in sent[0].body
