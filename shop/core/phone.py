@@ -40,3 +40,17 @@ def local_phone(value):
         return str(value or "")
     local = "0" + number[3:]
     return " ".join(part for part in (local[:4], local[4:8], local[8:]) if part)
+
+
+_PHONE_LIKE = re.compile(r"\+?[\d\s\-.()/]+")
+
+
+def phone_search_digits(query):
+    """What a number typed into a search box ("081234567890", "0812-3456-7890", "+62 812…") has in
+    common with one kept as +62…: its national digits; "" when the query is not a phone number."""
+    query = str(query or "").strip()
+    if not _PHONE_LIKE.fullmatch(query):
+        return ""
+    digits = re.sub(r"\D", "", query)
+    digits = digits.removeprefix("62").lstrip("0")
+    return digits if len(digits) >= 6 else ""

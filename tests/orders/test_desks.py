@@ -396,6 +396,16 @@ def test_all_orders_search_by_number_name_email_phone_and_tracking(buyer, other_
     assert found("JP0000000001") == {mine}
 
 
+@pytest.mark.parametrize("typed", ["081234567890", "0812-3456-7890", "0812 3456 7890", "+62 812-3456-7890", "62812345"])
+def test_orders_are_found_by_the_phone_as_people_write_it(buyer, other_buyer, product, admin_user, typed):
+    wanted = pending_order(buyer, (product, 1))
+    unwanted = pending_order(other_buyer, (product, 1))
+    Order.objects.filter(pk=wanted.pk).update(phone="+6281234567890")
+    Order.objects.filter(pk=unwanted.pk).update(phone="+6289999000111")
+    found = signed_in(admin_user).get(desk_url("all", "index"), {"q": typed}).context["object_list"]
+    assert set(found) == {wanted}
+
+
 @pytest.mark.parametrize("export_format", ["csv", "xlsx"])
 def test_all_orders_export(buyer, product, admin_user, export_format):
     order = processed_order(buyer, (product, 2))
