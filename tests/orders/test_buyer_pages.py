@@ -55,6 +55,18 @@ def test_the_payment_page_shows_the_exact_amount_deadline_and_bank_accounts(sign
     assert 'enctype="multipart/form-data"' in html
 
 
+def test_the_exact_amount_and_each_account_number_can_be_copied(signed_in, order):
+    store = StoreSettings.for_site(Site.objects.get(is_default_site=True))
+    store.bank_accounts = [("account", {"bank": "Mandiri", "number": "123-000 456.789", "holder": "Toko Maju"})]
+    store.save()
+
+    html = signed_in.get(order_url("order_detail", order)).content.decode()
+
+    # What a banking app accepts when pasted: digits only.
+    assert f'data-copy="{order.total}"' in html and 'data-copy="123000456789"' in html
+    assert "js/copy.js" in html
+
+
 @pytest.mark.parametrize("upload_first", [False, True])
 def test_the_buyer_cancels_an_unpaid_order(signed_in, order, upload_first):
     if upload_first:
