@@ -5,7 +5,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, ObjectList, TabbedInterface
-from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
+from wagtail.admin.ui.tables import BooleanColumn, BulkActionsCheckboxColumn, Column, TitleColumn
 from wagtail.snippets.views.snippets import CreateView, IndexView, SnippetViewSet, SnippetViewSetGroup
 
 from shop.catalog.filters import ProductFilterSet
@@ -55,12 +55,21 @@ class StockColumn(Column):
 
 class ProductIndexView(SafeSpreadsheetExportMixin, ImportButtonsMixin, IndexView):
     @cached_property
+    def may_delete(self):
+        return self.permission_policy.user_has_permission(self.request.user, "delete")
+
+    @cached_property
     def columns(self):
         # An explicit TitleColumn carries no row buttons (Edit, Delete, stock actions from hooks):
         # rebuild it the way Wagtail builds its own title column.
         return [
-            self._get_title_column("name") if isinstance(column, TitleColumn) else column for column in super().columns
+            self._get_title_column("name") if isinstance(column, TitleColumn) else column
+            for column in super().columns
+            if self.may_delete or not isinstance(column, BulkActionsCheckboxColumn)
         ]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"may_delete": self.may_delete}
 
 
 class ProductViewSet(SnippetViewSet):
@@ -69,6 +78,8 @@ class ProductViewSet(SnippetViewSet):
     menu_label = _("Produk")
     menu_order = 100
     index_view_class = ProductIndexView
+    # Without checkboxes there is nothing to bulk-delete: the bulk footer only for those who may delete.
+    index_template_name = "shop/admin/product_index.html"
     add_view_class = ProductCreateView
     filterset_class = ProductFilterSet
     search_fields = ["name", "sku", "description"]

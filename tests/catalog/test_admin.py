@@ -125,3 +125,18 @@ def test_buyers_cannot_reach_the_product_admin(client, buyer):
 def test_anonymous_is_sent_to_login(client):
     response = client.get(reverse(LIST_URL))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_only_those_who_may_delete_products_get_bulk_checkboxes_and_the_delete_button(
+    client, admin_user, cs1_user, product
+):
+    def listing(user):
+        client.force_login(user)
+        response = client.get(reverse(LIST_URL))
+        assert response.status_code == 200 and product.name in response.content.decode()
+        return response.content.decode()
+
+    viewer = listing(cs1_user)  # CS Layer 1 may look products up, not delete them
+    assert "data-bulk-action-checkbox" not in viewer and "bulk-action-btn" not in viewer
+    owner = listing(admin_user)
+    assert "data-bulk-action-checkbox" in owner and "bulk-action-btn" in owner
