@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.generic import TemplateView, View
 
 from home.models import StoreSettings
+from shop.core.barcodes import code128_svg
 from shop.orders.models import Order
 from shop.orders.policy import may_print, may_see_proofs
 from shop.payments.models import PaymentProof
@@ -70,4 +71,7 @@ class ShippingLabelView(PrintoutView):
         context = super().get_context_data(**kwargs)
         size = self.request.GET.get("ukuran", "a6").lower()
         context["size"] = size if size in self.SIZES else "a6"
+        order = context["order"]
+        context["order_barcode"] = code128_svg(order.number)
+        context["tracking_barcode"] = code128_svg(order.tracking_number)
         return context
