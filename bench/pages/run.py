@@ -482,19 +482,7 @@ def report(pages, measured, args, url, load_before):
     ]
     for variant, loads, profiles in measured:
         trivial = loads[TRIVIAL_PATH]["rps"] or float("nan")
-        lines += [
-            "",
-            f"{variant}: {VARIANTS[variant]}",
-            f"  {'page':<13} {'path':<44} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'queries':>7} "
-            f"{'ms/req*':>7} {'vs trivial':>10}",
-        ]
-        for name, path in pages:
-            result, profile = loads[path], profiles.get(path, {})
-            lines.append(
-                f"  {name:<13} {path:<44} {result['rps']:>8.1f} {fmt(result['p50_ms']):>7} {fmt(result['p99_ms']):>7} "
-                f"{result['errors']:>6} {profile.get('queries', '?'):>7} {fmt(profile.get('ms')):>7} "
-                f"{result['rps'] / trivial:>10.2f}"
-            )
+        lines += ["", f"{variant}: {VARIANTS[variant]}", *page_table(pages, loads, profiles, trivial)]
         for name, path in pages[1:]:
             ratio, goal = loads[path]["rps"] / trivial, GOALS.get(variant)
             verdict = "no goal: for comparison" if goal is None else "meets" if ratio >= goal else "BELOW"
@@ -512,6 +500,22 @@ def report(pages, measured, args, url, load_before):
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text)
     print(f"written to {RESULTS.relative_to(ROOT)}")
+
+
+def page_table(pages, loads, profiles, trivial, name_width=13, path_width=44):
+    """The header and one row per (name, path) of a load: rate, latency, errors, in-process cost, ratio."""
+    lines = [
+        f"  {'page':<{name_width}} {'path':<{path_width}} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} "
+        f"{'queries':>7} {'ms/req*':>7} {'vs trivial':>10}"
+    ]
+    for name, path in pages:
+        result, profile = loads[path], profiles.get(path, {})
+        lines.append(
+            f"  {name:<{name_width}} {path:<{path_width}} {result['rps']:>8.1f} {fmt(result['p50_ms']):>7} "
+            f"{fmt(result['p99_ms']):>7} {result['errors']:>6} {profile.get('queries', '?'):>7} "
+            f"{fmt(profile.get('ms')):>7} {result['rps'] / trivial:>10.2f}"
+        )
+    return lines
 
 
 def fmt(value):

@@ -196,16 +196,8 @@ def report(quality, speed, profiles, total, args, url, load_before):
         "",
         f"Speed over {total} products: gunicorn {args.workers} sync workers; {tool}: {args.connections} connections, "
         f"{args.duration} s per URL; DEBUG off; local-memory cache",
-        f"  {'page':<14} {'path':<32} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'queries':>7} "
-        f"{'ms/req*':>7} {'vs trivial':>10}",
+        *pages.page_table(LOADED, speed, profiles, trivial, name_width=14, path_width=32),
     ]
-    for name, path in LOADED:
-        result, profile = speed[path], profiles.get(path, {})
-        lines.append(
-            f"  {name:<14} {path:<32} {result['rps']:>8.1f} {pages.fmt(result['p50_ms']):>7} "
-            f"{pages.fmt(result['p99_ms']):>7} {result['errors']:>6} {profile.get('queries', '?'):>7} "
-            f"{pages.fmt(profile.get('ms')):>7} {result['rps'] / trivial:>10.2f}"
-        )
     for name, path in LOADED[1:]:
         ratio = speed[path]["rps"] / trivial
         verdict = "meets" if ratio >= GOALS["search / trivial"] else "BELOW"
