@@ -214,6 +214,16 @@ LEBAK_GEDE = "32.73.02.1002"  # Lebak Gede, Coblong, Kota Bandung, Jawa Barat; 4
 KARUWISI = "73.71.09.1001"  # Karuwisi, Panakkukang, Kota Makassar, Sulawesi Selatan; 90232
 
 
+# The new-address part of the checkout form, as a buyer fills it in (prefix "alamat").
+CHECKOUT_ADDRESS = {
+    "alamat-recipient_name": "Siti Rahayu",
+    "alamat-phone": "0812-3456-7890",
+    "alamat-region_code": SARIHARJO,
+    "alamat-postal_code": "55581",
+    "alamat-street": "Jl. Kaliurang Km 10 No. 5",
+}
+
+
 def region_fields(code=SARIHARJO):
     """What picking village `code` puts in an address: its names, its code and its postal code."""
     from shop.shipping.regions import village_address

@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import write_result  # noqa: E402
 from bench.pages import run as pages  # noqa: E402
 from bench.search.queries import QUERIES  # noqa: E402
 
@@ -208,8 +209,7 @@ def report(quality, speed, profiles, total, args, url, load_before):
     ]
     text = "\n".join(lines) + "\n"
     print("\n" + text)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text)
+    write_result("search", text)
     print(f"written to {RESULTS.relative_to(ROOT)}")
 
 

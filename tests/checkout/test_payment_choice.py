@@ -16,13 +16,7 @@ pytestmark = pytest.mark.django_db
 
 CHECKOUT = reverse("shop:checkout")
 REVIEW = reverse("shop:checkout_review")
-ADDRESS = {
-    "alamat-recipient_name": "Siti Rahayu",
-    "alamat-phone": "0812-3456-7890",
-    "alamat-region_code": factories.SARIHARJO,
-    "alamat-postal_code": "55581",
-    "alamat-street": "Jl. Kaliurang Km 10 No. 5",
-}
+ADDRESS = factories.CHECKOUT_ADDRESS
 
 
 @pytest.fixture
