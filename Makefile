@@ -21,12 +21,10 @@ migrate: install
 demo: migrate
 	DEBUG=1 $(PY) manage.py seed_demo
 
-# The web server and the task worker together; Ctrl+C stops both.
+# The web server and the task worker together; Ctrl+C stops both at once (scripts/run_dev.py).
 run: demo
 	@echo "TokoKu: http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
-	DEBUG=1 $(PY) manage.py qcluster & QPID=$$!; \
-	trap "kill $$QPID 2>/dev/null" EXIT INT TERM; \
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 $(PY) scripts/run_dev.py $(HOST):$(PORT)
 
 test: install
 	$(PY) scripts/run_tests.py $(ARGS)
