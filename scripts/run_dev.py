@@ -54,18 +54,18 @@ def supervise(commands, grace=GRACE_SECONDS):
         stopping.append(signum)
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    processes = []
+    processes, ended = [], []
     try:
         processes = [start(command) for command in commands]
-        while not stopping and all(process.poll() is None for process in processes):
+        while not stopping and not ended:
+            ended = [process.returncode for process in processes if process.poll() is not None]
             time.sleep(0.1)
     finally:
         stop(processes, grace)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    if stopping:
-        return 0
-    return next((process.returncode for process in processes if process.returncode), 0)
+    # Report the status of the process that ended on its own (a port in use), not of those we stopped.
+    return 0 if stopping else ended[0]
 
 
 def main(argv):
