@@ -74,6 +74,12 @@ def add_shop_dashboard_panel(request, panels):
 
 
 @hooks.register("insert_global_admin_css")
-def let_menu_labels_wrap():
-    # "Verifikasi Pembayaran (12)": the waiting count must not be cut off by the sidebar's width.
-    return "<style>.sidebar-menu-item__link .menuitem-label{white-space:normal;overflow:visible}</style>"
+def let_labels_wrap():
+    # "Verifikasi Pembayaran (12)" in the sidebar, and a queue's "Konfirmasi pembayaran" button at
+    # phone width (cut to "asi pembay" by Wagtail's fixed button height): wrap instead of clipping.
+    return (
+        "<style>.sidebar-menu-item__link .menuitem-label{white-space:normal;overflow:visible}"
+        "table.listing td.title{min-width:9.5rem}"
+        "table.listing td.title .actions .button{height:auto;min-height:2rem;white-space:normal;"
+        "overflow:visible;line-height:1.2;padding-block:.25rem;text-align:start}</style>"
+    )
