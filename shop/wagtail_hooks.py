@@ -17,7 +17,7 @@ from shop.payments.models import PaymentSettings
 from shop.shipping import settings_admin as shipping_settings_admin
 from shop.shipping.admin import ShippingViewSetGroup
 from shop.shipping.models import ShippingSettings
-from shop.staff.dashboard import ShopDashboardPanel
+from shop.staff.dashboard import ShopDashboardPanel, drop_content_counts
 
 register_snippet(CatalogViewSetGroup)
 register_snippet(ShippingViewSetGroup)
@@ -71,6 +71,12 @@ def register_product_stock_buttons(snippet, user, next_url=None):
 @hooks.register("construct_homepage_panels")
 def add_shop_dashboard_panel(request, panels):
     panels.append(ShopDashboardPanel())
+
+
+# After Wagtail's own hooks (order 0), which add the counts this one takes away.
+@hooks.register("construct_homepage_summary_items", order=100)
+def leave_out_content_counts(request, summary_items):
+    drop_content_counts(summary_items)
 
 
 @hooks.register("insert_global_admin_css")
