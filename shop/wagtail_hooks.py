@@ -9,6 +9,7 @@ from shop.catalog.admin import CatalogViewSetGroup
 from shop.imports import admin as product_imports
 from shop.inventory import admin as stock_admin
 from shop.notifications.admin import notifications_viewset
+from shop.orders.desks.lookup import order_lookup_desk
 from shop.orders.desks.queues import DESKS
 from shop.payments import admin as payments_admin
 from shop.payments.callbacks_admin import gateway_callbacks_viewset
@@ -30,7 +31,7 @@ ShippingSettings.edit_handler = shipping_settings_admin.shipping_settings_edit_h
 
 @hooks.register("register_admin_viewset")
 def register_order_desks():
-    return list(DESKS)
+    return [*DESKS, order_lookup_desk]
 
 
 @hooks.register("register_admin_viewset")

@@ -30,16 +30,15 @@ def gateway_context(user, order):
     }
 
 
-def order_page_context(user, order, view):
-    """Everything the order page shows: lines with current stock, proofs, history, stock movements."""
+def order_record_context(user, order, view):
+    """What the order page shows of the order: lines with current stock, proofs, history, stock movements."""
     lines = list(order.lines.select_related("product").order_by("pk"))
     awaiting_stock = order.status in UNPAID
     for line in lines:
         line.current_stock = line.product.stock
         line.shortfall = max(0, line.quantity - line.product.stock) if awaiting_stock else 0
-    proofs = (
-        list(order.payment_proofs.select_related("uploaded_by", "reviewed_by")) if may_see_proofs(user, order) else []
-    )
+    proofs_visible = may_see_proofs(user, order)
+    proofs = list(order.payment_proofs.select_related("uploaded_by", "reviewed_by")) if proofs_visible else []
     for proof in proofs:
         proof.url = view.desk_url("proof", order.pk, proof.pk)
     now = timezone.now()
@@ -51,18 +50,13 @@ def order_page_context(user, order, view):
         "lines": lines,
         "shortfalls": [line for line in lines if line.shortfall],
         "proofs": proofs,
+        # Without it, no proofs is "not shown to you", not "none uploaded".
+        "proofs_visible": proofs_visible,
         "latest_proof": next(
             (p for p in proofs if p.status == PaymentProof.Status.SUBMITTED), proofs[0] if proofs else None
         ),
         "events": order.events.select_related("actor"),
         "movements": order.stock_movements.select_related("product", "actor").order_by("pk"),
-        "actions": [(action, view.desk_url(action.name, order.pk)) for action in actions_for(user, order)],
-        "can_print": may_print(user, order),
-        "print_urls": {
-            "slip": view.desk_url("packing_slip", order.pk),
-            "label_a6": view.desk_url("shipping_label", order.pk) + "?ukuran=a6",
-            "label_a4": view.desk_url("shipping_label", order.pk) + "?ukuran=a4",
-        },
         "courier_display": courier_name(courier_code_for(order.courier)) if order.courier else "",
         "waiting_since": waiting_since,
         "verification_overdue": order.status == OrderStatus.WAITING_VERIFICATION
@@ -71,6 +65,20 @@ def order_page_context(user, order, view):
         and (order.paid_at or order.created_at) < now - shipping_overdue_after(),
         **gateway_context(user, order),
         **(tracking.parcel_context(order) if order.tracking_number else {"parcel": None}),
+    }
+
+
+def order_page_context(user, order, view):
+    """The order page of a desk that acts: the record, and the actions and printouts `user` may use."""
+    return {
+        **order_record_context(user, order, view),
+        "actions": [(action, view.desk_url(action.name, order.pk)) for action in actions_for(user, order)],
+        "can_print": may_print(user, order),
+        "print_urls": {
+            "slip": view.desk_url("packing_slip", order.pk),
+            "label_a6": view.desk_url("shipping_label", order.pk) + "?ukuran=a6",
+            "label_a4": view.desk_url("shipping_label", order.pk) + "?ukuran=a4",
+        },
         "tracking_refresh_url": view.desk_url("track", order.pk),
     }
 
@@ -96,7 +104,10 @@ class OrderDetailView(OrderDeskMixin, InspectView):
     def get_breadcrumbs_items(self):
         return self.desk_breadcrumbs(self.object)
 
+    def get_order_context(self):
+        return order_page_context(self.request.user, self.object, self)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(order_page_context(self.request.user, self.object, self))
+        context.update(self.get_order_context())
         return context
