@@ -26,11 +26,13 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button
 
 from shop.catalog.filters import ProductFilterSet
-from shop.catalog.models import Category, Product
+from shop.catalog.models import Product
 from shop.imports import jobs as product_import
-from shop.imports.columns import COLUMNS
+from shop.imports import pictures, template
+from shop.imports.columns import COLUMNS, HEADERS, accepted_names
 from shop.imports.models import ProductImport
 from shop.imports.progress import read_progress
+from shop.imports.report import ERROR, NEW, STATUS_LABELS, UNCHANGED, UPDATE, report_rows
 from shop.imports.resource import ProductResource
 from shop.imports.spreadsheets import CONTENT_TYPES, CSV, SpreadsheetError, write_csv, write_xlsx
 
@@ -38,7 +40,7 @@ IMPORT_PERMISSION = "shop.import_products"
 EXPORT_PERMISSION = "shop.view_product"
 PAGE_SIZE = 100
 RUPIAH_FORMAT = '"Rp" #,##0'
-COLUMN_WIDTHS = [16, 36, 20, 14, 14, 13, 9, 9, 60]
+COLUMN_WIDTHS = [16, 36, 20, 14, 14, 13, 9, 9, 60, 40]
 
 
 class ImportForm(forms.Form):
@@ -47,19 +49,39 @@ class ImportForm(forms.Form):
         help_text=gettext_lazy("Excel (.xlsx) atau CSV, dengan kolom seperti di templat."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
+    pictures = forms.FileField(
+        label=gettext_lazy("Gambar produk (.zip, opsional)"),
+        required=False,
+        help_text=gettext_lazy(
+            "Satu .zip berisi foto JPEG, PNG atau WebP; kolom Gambar di berkas produk menyebut nama berkasnya."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
+    )
     create_categories = forms.BooleanField(
         label=gettext_lazy("Buat kategori yang belum ada"),
         required=False,
         help_text=gettext_lazy("Tanpa centang ini, baris dengan kategori yang belum ada ditolak."),
     )
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        try:
-            self.row_count = product_import.check_upload(upload)
-        except (SpreadsheetError, product_import.ImportRefused) as refusal:
-            raise ValidationError(str(refusal)) from None
+    def clean_pictures(self):
+        upload = self.cleaned_data["pictures"]
+        if upload:
+            try:
+                pictures.check_archive(upload)
+            except pictures.ArchiveError as refusal:
+                raise ValidationError(str(refusal)) from None
         return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if "file" in cleaned:
+            # A .zip refused above still counts as given: "Gambar without a .zip" would mislead.
+            with_pictures = bool(cleaned.get("pictures") or self.files.get("pictures"))
+            try:
+                self.row_count = product_import.check_upload(cleaned["file"], with_pictures=with_pictures)
+            except (SpreadsheetError, product_import.ImportRefused) as refusal:
+                self.add_error("file", ValidationError(str(refusal)))
+        return cleaned
 
 
 class ImportPermissionMixin:
@@ -86,9 +108,15 @@ class ImportIndexView(ImportPage):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", ImportForm())
         context["recent_imports"] = ProductImport.objects.select_related("created_by")[:10]
-        context["columns"] = COLUMNS
+        context["columns"] = [(column, accepted_names(column)) for column in COLUMNS]
         context["max_rows"] = product_import.MAX_ROWS
         context["max_megabytes"] = product_import.MAX_BYTES // 1048576
+        context["pictures_limits"] = {
+            "picture": pictures.MAX_PICTURE_BYTES // 1048576,
+            "per_product": pictures.MAX_PER_PRODUCT,
+            "archive": pictures.MAX_ARCHIVE_BYTES // 1048576,
+            "files": pictures.MAX_FILES,
+        }
         context["export_url"] = reverse("shop_product_import:export")
         return context
 
@@ -96,19 +124,13 @@ class ImportIndexView(ImportPage):
         form = ImportForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
-        upload = form.cleaned_data["file"]
-        job = ProductImport(
-            original_name=upload.name[:255],
+        job = product_import.start_import(
+            form.cleaned_data["file"],
+            pictures=form.cleaned_data["pictures"],
+            actor=request.user,
             create_categories=form.cleaned_data["create_categories"],
-            created_by=request.user,
-            total_rows=form.row_count,
+            row_count=form.row_count,
         )
-        job.file.save(upload.name, upload, save=False)
-        job.save()
-        if form.row_count <= product_import.FOREGROUND_ROWS:
-            product_import.check_import(job.pk)
-        else:
-            product_import.enqueue("shop.imports.tasks.check_product_import", job.pk)
         return redirect("shop_product_import:detail", job.pk)
 
 
@@ -131,6 +153,7 @@ class ImportDetailView(ImportPage):
         context = super().get_context_data(**kwargs)
         job = self.job
         context["job"] = job
+        context["has_pictures"] = bool(job.file) and pictures.has_archive(job)
         if job.is_running:
             done = read_progress(job)
             total = max(job.total_rows, done, 1)
@@ -139,22 +162,19 @@ class ImportDetailView(ImportPage):
         status = self.request.GET.get("status")
         if status == "all":
             status = ""
-        elif status not in product_import.STATUS_LABELS:
+        elif status not in STATUS_LABELS:
             # With errors, the rows to fix are what the owner needs first.
-            status = product_import.ERROR if job.error_rows else ""
+            status = ERROR if job.error_rows else ""
         try:
             page = max(1, int(self.request.GET.get("p", 1)))
         except ValueError:
             page = 1
-        rows, matching = product_import.report_rows(
-            job, status=status or None, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
-        )
-        labels = {c.key: c.label for c in COLUMNS}
+        rows, matching = report_rows(job, status=status or None, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
         for row in rows:
-            row["status_label"] = product_import.STATUS_LABELS[row["status"]]
-            row["change_labels"] = [labels.get(key, key) for key in row.get("changes", [])]
+            row["status_label"] = STATUS_LABELS[row["status"]]
+            row["change_labels"] = [HEADERS.get(key, key) for key in row.get("changes", [])]
             row["error_items"] = [
-                {"column": labels.get(column, column), "key": column, "message": message}
+                {"column": HEADERS.get(column, column), "key": column, "message": message}
                 for column, message in row.get("errors", [])
             ]
         pages = max(1, -(-matching // PAGE_SIZE))
@@ -170,10 +190,10 @@ class ImportDetailView(ImportPage):
                 {"status": key, "label": label, "count": count, "url": self._page_url(key, 1)}
                 for key, label, count in [
                     ("", _("Semua"), job.total_rows),
-                    (product_import.NEW, product_import.STATUS_LABELS["new"], job.new_rows),
-                    (product_import.UPDATE, product_import.STATUS_LABELS["update"], job.updated_rows),
-                    (product_import.UNCHANGED, product_import.STATUS_LABELS["unchanged"], job.unchanged_rows),
-                    (product_import.ERROR, product_import.STATUS_LABELS["error"], job.error_rows),
+                    (NEW, STATUS_LABELS[NEW], job.new_rows),
+                    (UPDATE, STATUS_LABELS[UPDATE], job.updated_rows),
+                    (UNCHANGED, STATUS_LABELS[UNCHANGED], job.unchanged_rows),
+                    (ERROR, STATUS_LABELS[ERROR], job.error_rows),
                 ]
             ],
         )
@@ -197,7 +217,7 @@ class ImportConfirmView(ImportPermissionMixin, View):
                 _("Impor ini tidak bisa dikonfirmasi (sudah berjalan, sudah selesai, atau ada baris bermasalah)."),
             )
             return redirect("shop_product_import:detail", pk)
-        if job.total_rows <= product_import.FOREGROUND_ROWS:
+        if product_import.in_foreground(job):
             job = product_import.run_import(pk) or job
             if job.status == ProductImport.Status.DONE:
                 messages.success(request, _("Impor selesai: %(count)s baris diproses.") % {"count": job.total_rows})
@@ -208,33 +228,13 @@ class ImportConfirmView(ImportPermissionMixin, View):
 
 class TemplateDownloadView(ImportPermissionMixin, View):
     def get(self, request):
-        example_category = Category.objects.filter(parent=None).values_list("name", flat=True).first()
-        example = [c.example for c in COLUMNS]
-        example[[c.key for c in COLUMNS].index("category")] = example_category or ""
-        notes = [[_("Kolom"), _("Wajib"), _("Keterangan"), _("Contoh")]]
-        for column in COLUMNS:
-            notes.append([column.key, _("ya") if column.required else "", str(column.help), column.example])
-        notes += [
-            [],
-            [
-                "",
-                "",
-                _("Baris pertama lembar Produk adalah judul kolom; jangan diubah. Hapus baris contoh sebelum impor."),
-            ],
-            ["", "", _("Judul kolom berbahasa Indonesia (Nama, Harga, Stok, …) juga diterima.")],
-            ["", "", _("Baris kosong dilewati. Bila ada satu baris bermasalah, tidak ada yang disimpan.")],
-            [
-                "",
-                "",
-                _("Paling banyak %(rows)s baris dan %(size)s MB per berkas.")
-                % {
-                    "rows": f"{product_import.MAX_ROWS:,}".replace(",", "."),
-                    "size": product_import.MAX_BYTES // 1048576,
-                },
-            ],
-        ]
         return _xlsx_response(
-            "templat-impor-produk.xlsx", [c.key for c in COLUMNS], [example], notes=notes, row_count=1
+            "templat-impor-produk.xlsx",
+            template.headers(),
+            [template.example_row()],
+            notes=template.notes(),
+            header_notes=template.header_notes(),
+            row_count=1,
         )
 
 
@@ -270,15 +270,14 @@ class ReportDownloadView(ImportPermissionMixin, View):
         job = get_object_or_404(ProductImport, pk=pk)
         if not job.report:
             raise Http404
-        labels = {c.key: c.label for c in COLUMNS}
 
         def lines():
             offset = 0
             while True:
-                rows, matching = product_import.report_rows(job, status=product_import.ERROR, offset=offset, limit=5000)
+                rows, matching = report_rows(job, status=ERROR, offset=offset, limit=5000)
                 for row in rows:
                     for column, message in row.get("errors", []):
-                        yield [row["row"], row.get("sku", ""), str(labels.get(column, column)), message]
+                        yield [row["row"], row.get("sku", ""), HEADERS.get(column, column), message]
                 offset += 5000
                 if offset >= matching:
                     return
@@ -287,9 +286,11 @@ class ReportDownloadView(ImportPermissionMixin, View):
         return _xlsx_response(f"masalah-impor-{job.pk}.xlsx", headers, lines(), widths=[8, 18, 16, 80], formats={})
 
 
-def _xlsx_response(filename, headers, rows, *, notes=None, widths=COLUMN_WIDTHS, formats=None, row_count=None):
+def _xlsx_response(
+    filename, headers, rows, *, notes=None, header_notes=None, widths=COLUMN_WIDTHS, formats=None, row_count=None
+):
     number_formats = {3: RUPIAH_FORMAT, 4: RUPIAH_FORMAT} if formats is None else formats
-    extra = [(_("Petunjuk"), notes, [18, 8, 90, 30])] if notes else ()
+    extra = [(_("Petunjuk"), notes, template.NOTES_WIDTHS)] if notes else ()
     return _file_response(
         filename,
         CONTENT_TYPES["xlsx"],
@@ -302,6 +303,7 @@ def _xlsx_response(filename, headers, rows, *, notes=None, widths=COLUMN_WIDTHS,
             column_widths=widths,
             number_formats=number_formats,
             extra_sheets=extra,
+            header_notes=header_notes,
         ),
     )
 

@@ -1,8 +1,8 @@
 """Old product-import files are deleted; the import's record and its counts stay.
 
-Every upload keeps the spreadsheet, its per-row report and a progress file in private storage.
-A shop that imports its catalogue weekly would pile them up for ever, and they hold supplier
-prices, so after `IMPORT_FILES_KEEP_DAYS` they go. Run daily by the schedule "Hapus berkas impor
+Every upload keeps the spreadsheet, its per-row report, a progress file and any .zip of pictures
+in private storage. A shop that imports its catalogue weekly would pile them up for ever, and they
+hold supplier prices, so after `IMPORT_FILES_KEEP_DAYS` they go. Run daily by the schedule "Hapus berkas impor
 lama".
 """
 
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from shop.core.storage import private_storage
 from shop.imports.models import ProductImport
+from shop.imports.pictures import delete_archive
 from shop.imports.progress import remove_progress
 
 RUNNING = [
@@ -34,6 +35,7 @@ def clear_old_import_files(now=None):
     old = ProductImport.objects.filter(created_at__lt=cutoff).exclude(status__in=RUNNING).exclude(file="", report="")
     cleared = 0
     for job in old.iterator():
+        delete_archive(job)  # found by the spreadsheet's name, so before that goes
         for stored in (job.file, job.report):
             if stored:
                 private_storage.delete(stored.name)

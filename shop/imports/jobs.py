@@ -3,33 +3,42 @@
 Both steps run the same pass over the file through `ProductResource`: the check (the preview)
 with nothing written, the import with everything written in one transaction, so that a file
 with any row in error leaves the database as it was. The file is streamed, the per-row report
-goes to a file, and SKUs seen are kept on disk: memory stays flat however long the file is.
+goes to a file (shop.imports.report), and SKUs seen are kept on disk: memory stays flat however
+long the file is. A .zip of pictures uploaded with the file goes through the same two passes
+(shop.imports.pictures).
 """
 
-import json
 import logging
 import tempfile
 import time
-from dataclasses import dataclass, field
+from contextlib import nullcontext
 from datetime import timedelta
-from itertools import islice
+from itertools import chain, islice
 
 import tablib
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_q.tasks import async_task
 from wagtail.search.backends import get_search_backends_with_name
 
 from shop.catalog.models import Product
 from shop.core.storage import private_storage
-from shop.imports.columns import COLUMNS, HEADER_ALIASES, REQUIRED_COLUMNS, ROW_NUMBER, normalise_header
+from shop.imports.columns import ROW_NUMBER, HeaderError, map_columns
 from shop.imports.models import ProductImport
+from shop.imports.numbers import is_blank
+from shop.imports.pictures import (
+    FOREGROUND_ARCHIVE_BYTES,
+    ArchiveError,
+    PictureArchive,
+    archive_size,
+    open_archive,
+    store_archive,
+)
 from shop.imports.progress import remove_progress, write_progress
+from shop.imports.report import Outcome, write_chunk
 from shop.imports.resource import ProductResource
 from shop.imports.spreadsheets import SpreadsheetError, count_rows, open_sheet
 
@@ -41,88 +50,83 @@ MAX_ROWS = settings.PRODUCT_IMPORT_MAX_ROWS
 MAX_BYTES = settings.PRODUCT_IMPORT_MAX_BYTES
 # Up to this many rows the check and the import run in the request; above, in django-q2 tasks.
 FOREGROUND_ROWS = settings.PRODUCT_IMPORT_FOREGROUND_ROWS
-LABELS = {c.key: c.label for c in COLUMNS}
 REINDEX_BATCH = 500
-
-NEW, UPDATE, UNCHANGED, ERROR = "new", "update", "unchanged", "error"
-STATUS_LABELS = {
-    NEW: gettext_lazy("Baru"),
-    UPDATE: gettext_lazy("Diperbarui"),
-    UNCHANGED: gettext_lazy("Tidak berubah"),
-    ERROR: gettext_lazy("Bermasalah"),
-}
 
 
 class ImportRefused(Exception):
     """The file as a whole cannot be imported; the message is for the shop owner."""
 
 
-@dataclass
-class Outcome:
-    total: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: int = 0
-    stock_movements: int = 0
-    ignored_columns: list = field(default_factory=list)
-    new_categories: list = field(default_factory=list)
-
-
 # -- the file -----------------------------------------------------------------------------
 
 
-def map_columns(headers):
-    """Which resource column each file column feeds (None: ignored), and the ignored headers."""
-    keys, ignored, seen = [], [], {}
-    for position, header in enumerate(headers, 1):
-        key = HEADER_ALIASES.get(normalise_header(header))
-        if key and key in seen:
-            raise ImportRefused(
-                _("Kolom “%(header)s” muncul dua kali (kolom ke-%(first)s dan ke-%(second)s).")
-                % {"header": header, "first": seen[key], "second": position}
-            )
-        if key:
-            seen[key] = position
-        elif header:
-            ignored.append(header)
-        keys.append(key)
-    missing = [key for key in REQUIRED_COLUMNS if key not in seen]
-    if missing:
-        raise ImportRefused(
-            _("Kolom wajib tidak ada: %(columns)s. Pakai templat dari halaman Impor Produk.")
-            % {"columns": ", ".join(f"{key} ({LABELS[key]})" for key in missing)}
-        )
-    return keys, ignored
-
-
-def check_upload(upload):
+def check_upload(upload, *, with_pictures=False):
     """Refuse a file that cannot be imported before anything is stored; returns its row count
-    (counted up to FOREGROUND_ROWS + 1)."""
+    (counted up to FOREGROUND_ROWS + 1). `with_pictures`: a .zip of pictures came with it."""
     if upload.size > MAX_BYTES:
         raise ImportRefused(
             _("Berkas terlalu besar: %(size)s MB, paling besar %(maximum)s MB. Bagi menjadi beberapa berkas.")
             % {"size": f"{upload.size / 1048576:.1f}", "maximum": MAX_BYTES // 1048576}
         )
     with open_sheet(upload, upload.name, sheet_name=SHEET_NAME) as sheet:
-        map_columns(sheet.headers)
-        if next(sheet.rows, None) is None:
+        keys = _keys(sheet.headers)
+        first = next(sheet.rows, None)
+        if first is None:
             raise ImportRefused(_("Berkas hanya berisi judul kolom, belum ada baris produk."))
+        if not with_pictures:
+            # The rows a small file has; a longer one is looked at by the check itself.
+            _refuse_pictures_without_archive(keys, chain([first], islice(sheet.rows, FOREGROUND_ROWS)))
     rows = count_rows(upload, upload.name, up_to=FOREGROUND_ROWS + 1)
     upload.seek(0)
     return rows
 
 
-def process(file, filename, *, save, actor=None, create_categories=False, note="", report=None, progress=None):
+def _keys(headers):
+    try:
+        return map_columns(headers)
+    except HeaderError as error:
+        raise ImportRefused(str(error)) from None
+
+
+def _refuse_pictures_without_archive(keys, rows):
+    if "image" not in keys:
+        return
+    at = keys.index("image")
+    for number, cells in rows:
+        if at < len(cells) and not is_blank(cells[at]):
+            raise ImportRefused(
+                _(
+                    "Kolom Gambar diisi (baris %(row)s), tetapi berkas .zip gambarnya tidak diunggah. "
+                    "Unggah .zip berisi gambar-gambar itu bersama berkas ini, atau kosongkan kolom Gambar."
+                )
+                % {"row": number}
+            )
+
+
+def process(
+    file,
+    filename,
+    *,
+    save,
+    actor=None,
+    create_categories=False,
+    note="",
+    report=None,
+    progress=None,
+    pictures=None,
+):
     """One pass over the file; writes only when `save` (the caller holds the transaction).
 
-    `report` receives one JSON line per row; `progress(rows_done)` is called after each chunk.
+    `report` receives one JSON line per row; `progress(rows_done)` is called after each chunk;
+    `pictures` is the .zip of pictures (a binary file) or None.
     """
     outcome = Outcome()
-    resource = ProductResource(actor=actor, create_categories=create_categories, note=note)
+    archive = PictureArchive(pictures) if pictures is not None else None
+    resource = ProductResource(actor=actor, create_categories=create_categories, note=note, pictures=archive)
+    finished = False
     try:
         with open_sheet(file, filename, sheet_name=SHEET_NAME) as sheet:
-            keys, outcome.ignored_columns = map_columns(sheet.headers)
+            keys = _keys(sheet.headers)
             used = [i for i, key in enumerate(keys) if key]
             headers = [keys[i] for i in used] + [ROW_NUMBER]
             while chunk := list(islice(sheet.rows, CHUNK_ROWS)):
@@ -133,86 +137,54 @@ def process(file, filename, *, save, actor=None, create_categories=False, note="
                         )
                         % {"maximum": f"{MAX_ROWS:,}".replace(",", ".")}
                     )
+                if archive is None:
+                    _refuse_pictures_without_archive(keys, chunk)
                 dataset = tablib.Dataset(headers=headers)
                 for number, cells in chunk:
                     dataset.append([cells[i] if i < len(cells) else None for i in used] + [number])
                 result = resource.import_data(dataset, dry_run=not save, use_transactions=True)
-                _summarise(result, resource, chunk, dataset, outcome, report)
+                write_chunk(result, resource, chunk, dataset, outcome, report)
                 if progress:
                     progress(outcome.total)
         outcome.stock_movements = resource.stock_movements
         outcome.new_categories = resource.fields["category"].widget.created_names()
+        outcome.unused_archive = archive is not None and "image" not in keys
+        finished = True
     finally:
         resource.close()
+        if archive is not None:
+            if not finished or outcome.errors:
+                # The transaction that recorded these pictures is rolled back: their files would be orphans.
+                archive.discard_written()
+            archive.close()
     if outcome.total == 0:
         raise ImportRefused(_("Berkas hanya berisi judul kolom, belum ada baris produk."))
     return outcome
 
 
-def _summarise(result, resource, chunk, dataset, outcome, report):
-    name_at = dataset.headers.index("name") if "name" in dataset.headers else None
-    sku_at = dataset.headers.index("sku")
-    for index, (row_result, (number, _cells)) in enumerate(zip(result.rows, chunk, strict=False), 1):
-        values = dataset[index - 1]
-        line = {
-            "row": number,
-            "sku": _text(values[sku_at]),
-            "name": _text(values[name_at]) if name_at is not None else "",
-        }
-        if row_result.validation_error is not None or row_result.errors:
-            line["status"] = ERROR
-            line["errors"] = _row_errors(row_result)
-            outcome.errors += 1
-        else:
-            changes, stock_delta = resource.row_note(index)
-            line["status"] = {"new": NEW, "update": UPDATE, "skip": UNCHANGED}[row_result.import_type]
-            if line["status"] == UPDATE:
-                line["changes"] = changes
-            if stock_delta:
-                line["stock"] = stock_delta
-            outcome.new += line["status"] == NEW
-            outcome.updated += line["status"] == UPDATE
-            outcome.unchanged += line["status"] == UNCHANGED
-        outcome.total += 1
-        if report is not None:
-            report.write(json.dumps(line, ensure_ascii=False) + "\n")
-    for error in result.base_errors:
-        # A whole batch failed in the database (bulk writes are not tied to a row).
-        logger.warning("Product import batch failed: %r", error.error)
-        outcome.errors += 1
-        if report is not None:
-            first, last = chunk[0][0], chunk[-1][0]
-            message = _("Baris %(first)s–%(last)s gagal disimpan: %(error)s") % {
-                "first": first,
-                "last": last,
-                "error": error.error,
-            }
-            report.write(
-                json.dumps({"row": first, "status": ERROR, "errors": [["", message]]}, ensure_ascii=False) + "\n"
-            )
-
-
-def _row_errors(row_result):
-    errors = []
-    if row_result.validation_error is not None:
-        for key, messages in row_result.validation_error.message_dict.items():
-            for message in messages:
-                errors.append(["" if key == NON_FIELD_ERRORS else key, message])
-    for error in row_result.errors:
-        logger.warning("Unexpected error importing a product row: %r", error.error)
-        errors.append(["", _("Kesalahan tak terduga: %(error)s") % {"error": error.error}])
-    return errors
-
-
-def _text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()[:200]
-
-
 # -- the job -------------------------------------------------------------------------------
+
+
+def start_import(upload, *, pictures=None, actor=None, create_categories=False, row_count=0):
+    """Keep an upload that passed check_upload (and its .zip of pictures) and start its check:
+    in this request when it is small, else as a task. Returns the ProductImport."""
+    job = ProductImport(
+        original_name=upload.name[:255], create_categories=create_categories, created_by=actor, total_rows=row_count
+    )
+    job.file.save(upload.name, upload, save=False)
+    if pictures is not None:
+        store_archive(job, pictures)
+    job.save()
+    if in_foreground(job):
+        check_import(job.pk)
+    else:
+        enqueue("shop.imports.tasks.check_product_import", job.pk)
+    return job
+
+
+def in_foreground(job):
+    """Whether the job's check or import runs in the request: not for many rows, nor for many pictures."""
+    return job.total_rows <= FOREGROUND_ROWS and archive_size(job) <= FOREGROUND_ARCHIVE_BYTES
 
 
 class _RolledBack(Exception):
@@ -231,7 +203,7 @@ def check_import(import_id):
             job.total_rows = count_rows(file, job.original_name, up_to=MAX_ROWS + 1)
         job.save(update_fields=["total_rows"])
         outcome = _run(job, save=False)
-    except (SpreadsheetError, ImportRefused) as refusal:
+    except (SpreadsheetError, ImportRefused, ArchiveError) as refusal:
         return _finish(job, ProductImport.Status.FAILED, outcome=Outcome(), message=str(refusal))
     except Exception:
         logger.exception("Checking product import %s failed", job.pk)
@@ -262,7 +234,7 @@ def run_import(import_id):
             message=_("Tidak ada yang disimpan: %(count)s baris bermasalah. Perbaiki berkasnya lalu unggah lagi.")
             % {"count": rolled_back.outcome.errors},
         )
-    except (SpreadsheetError, ImportRefused) as refusal:
+    except (SpreadsheetError, ImportRefused, ArchiveError) as refusal:
         return _finish(job, ProductImport.Status.FAILED, message=str(refusal))
     except Exception:
         logger.exception("Product import %s failed", job.pk)
@@ -285,8 +257,9 @@ def enqueue(task, *args):
 
 def _run(job, *, save):
     write_progress(job, 0)
+    pictures = open_archive(job)
     with tempfile.NamedTemporaryFile("w+", encoding="utf-8", suffix=".jsonl") as report:
-        with private_storage.open(job.file.name, "rb") as file:
+        with private_storage.open(job.file.name, "rb") as file, pictures or nullcontext():
             outcome = process(
                 file,
                 job.original_name,
@@ -296,6 +269,7 @@ def _run(job, *, save):
                 note=_("Impor #%(id)s (%(name)s)") % {"id": job.pk, "name": job.original_name[:150]},
                 report=report,
                 progress=lambda done: write_progress(job, done),
+                pictures=pictures,
             )
         report.flush()
         report.seek(0)
@@ -338,10 +312,10 @@ def _finish(job, status, *, outcome=None, message=""):
 
 def _notes(outcome):
     notes = []
-    if outcome.ignored_columns:
-        notes.append(
-            _("Kolom yang tidak dikenal diabaikan: %(columns)s.") % {"columns": ", ".join(outcome.ignored_columns)}
-        )
+    if outcome.new_pictures:
+        notes.append(_("Gambar baru dari .zip: %(count)s.") % {"count": outcome.new_pictures})
+    if outcome.unused_archive:
+        notes.append(_("Berkas .zip gambar tidak dipakai: berkas produk tidak punya kolom Gambar."))
     if outcome.new_categories:
         notes.append(_("Kategori baru: %(names)s.") % {"names": ", ".join(outcome.new_categories)})
     return " ".join(notes)
@@ -367,22 +341,3 @@ def refresh_search_index(job, *, after_pk=0, seconds=None):
         if deadline is not None and time.monotonic() > deadline:
             return after_pk
     return None
-
-
-# -- the report ----------------------------------------------------------------------------
-
-
-def report_rows(job, *, status=None, offset=0, limit=100):
-    """A page of the per-row report (optionally of one status) and the number of matching rows."""
-    if not job.report:
-        return [], 0
-    rows, matching = [], 0
-    with job.report.open("rb") as handle:
-        for raw in handle:
-            line = json.loads(raw)
-            if status and line["status"] != status:
-                continue
-            if offset <= matching < offset + limit:
-                rows.append(line)
-            matching += 1
-    return rows, matching

@@ -3,8 +3,10 @@
 The same columns are written by the export and read by the import, so an exported file imports
 back with no change. Stock in a file is a level, not a field: the resource never sets
 `Product.stock`; it hands the levels to `shop.services.stock.import_stock_levels`, which writes
-the difference to the ledger. The columns are listed in `shop.imports.columns`, and each cell is
-read and written by a widget from `shop.imports.widgets`.
+the difference to the ledger. Pictures in a file are names of files in the .zip uploaded with it:
+the resource checks them with the rows and, once the products are saved, gives each product those
+it has not got yet (`shop.imports.pictures`). The columns are listed in `shop.imports.columns`, and
+each cell is read and written by a widget from `shop.imports.widgets`.
 """
 
 import sqlite3
@@ -19,11 +21,13 @@ from import_export.instance_loaders import BaseInstanceLoader
 from wagtail.admin.rich_text.converters.editor_html import EditorHTMLConverter
 
 from shop.catalog.models import MAX_PRICE, Product
-from shop.imports.columns import COLUMNS, ROW_NUMBER
+from shop.imports.columns import HEADERS, KEYS, ROW_NUMBER
+from shop.imports.pictures import attach_pictures, galleries
 from shop.imports.widgets import (
     CategoryWidget,
     DescriptionWidget,
     Paragraphs,
+    PicturesWidget,
     SkuWidget,
     TextWidget,
     WholeNumberWidget,
@@ -87,6 +91,8 @@ class ProductResource(resources.ModelResource):
     stock = fields.Field(attribute="stock", column_name="stock", widget=WholeNumberWidget(MAX_INT), readonly=True)
     is_active = fields.Field(attribute="is_active", column_name="is_active", widget=YesNoWidget())
     description = fields.Field(attribute="description", column_name="description", widget=DescriptionWidget())
+    # Read-only too: pictures are added once the products are saved (after_import).
+    image = fields.Field(attribute=None, column_name="image", widget=PicturesWidget(), readonly=True)
 
     # What "unchanged" compares, by column (category by id, so no query per row).
     COMPARED = {
@@ -101,8 +107,8 @@ class ProductResource(resources.ModelResource):
 
     class Meta:
         model = Product
-        fields = [c.key for c in COLUMNS]
-        export_order = [c.key for c in COLUMNS]
+        fields = KEYS
+        export_order = KEYS
         import_id_fields = ["sku"]
         instance_loader_class = ProductsBySku
         use_bulk = True
@@ -113,16 +119,20 @@ class ProductResource(resources.ModelResource):
         use_transactions = True
         chunk_size = 2000
 
-    def __init__(self, *, actor=None, create_categories=False, note=""):
+    def __init__(self, *, actor=None, create_categories=False, note="", pictures=None):
         super().__init__()
-        self.actor, self.note = actor, note
+        self.actor, self.note, self.pictures = actor, note, pictures
         self.fields["category"].widget.create_missing = create_categories
+        self.fields["image"].widget.archive = pictures
         self.seen_skus = SeenSkus()
         self.now = timezone.now()
         self.refused = False  # once a row is refused, nothing more is written
         self.row_notes = {}
         self.stock_levels = []
         self.stock_movements = 0
+        self.galleries = {}
+        self.picture_rows = []
+        self.pictures_added = 0
         self._import_fields = None
 
     def close(self):
@@ -136,6 +146,9 @@ class ProductResource(resources.ModelResource):
     def filter_export(self, queryset, **kwargs):
         return queryset.select_related("category").order_by("sku")
 
+    def get_export_headers(self, selected_fields=None):
+        return [HEADERS[field.column_name] for field in self.get_export_fields(selected_fields)]
+
     # -- import, row by row --------------------------------------------------------------
 
     def import_data(self, dataset, dry_run=False, **kwargs):
@@ -143,8 +156,17 @@ class ProductResource(resources.ModelResource):
         self.fields["category"].widget.dry_run = dry_run or self.refused
         self.row_notes = {}
         self.stock_levels = []
+        self.picture_rows = []
         kwargs.setdefault("rollback_on_validation_errors", True)
         return super().import_data(dataset, dry_run=dry_run, **kwargs)
+
+    def before_import(self, dataset, **kwargs):
+        # The pictures the chunk's products have, so a picture they have is not added again.
+        self.galleries = {}
+        if self.pictures is not None and "image" in dataset.headers:
+            sku_widget = self.fields["sku"].widget
+            skus = {sku_widget.clean(value) for value in dataset["sku"]}
+            self.galleries = galleries(Product.objects.filter(sku__in=skus - {""}).values("pk"))
 
     def after_init_instance(self, instance, new, row, **kwargs):
         if not new:
@@ -194,15 +216,22 @@ class ProductResource(resources.ModelResource):
                         _("SKU %(sku)s sudah ada di baris %(row)s berkas ini.") % {"sku": sku, "row": earlier}
                     )
                 )
-        level = None
-        if "stock" in row:
-            try:
-                level = self.fields["stock"].widget.clean(row["stock"])
-            except ValueError as error:
-                errors.setdefault("stock", []).append(ValidationError(str(error)))
+        level = self._read_only_value("stock", row, errors)
+        pictures = self._read_only_value("image", row, errors) or []
         if errors:
             raise ValidationError(errors)
         instance._import_stock_level = level
+        instance._import_pictures = pictures
+
+    def _read_only_value(self, column, row, errors):
+        """A read-only column's cell through its widget (None without the column); errors go to `errors`."""
+        if column not in row:
+            return None
+        try:
+            return self.fields[column].widget.clean(row[column])
+        except ValueError as error:
+            errors.setdefault(column, []).append(ValidationError(str(error)))
+            return None
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if import_validation_errors:
@@ -210,10 +239,14 @@ class ProductResource(resources.ModelResource):
         changed = self._changed_columns(instance)
         level = getattr(instance, "_import_stock_level", None)
         stock_delta = 0 if level is None else level - instance.stock
-        self.row_notes[instance._import_row] = (changed, stock_delta)
+        known = self.galleries.get(instance.pk, (set(), 0))[0] if instance.pk else set()
+        new_pictures = [p for p in getattr(instance, "_import_pictures", []) if p.sha1 not in known]
+        self.row_notes[instance._import_row] = (changed, stock_delta, len(new_pictures))
         if stock_delta:
             self.stock_levels.append((instance, level))
-        return not changed and not stock_delta and instance.pk is not None
+        if new_pictures:
+            self.picture_rows.append((instance, new_pictures))
+        return not changed and not stock_delta and not new_pictures and instance.pk is not None
 
     def _changed_columns(self, instance):
         before = getattr(instance, "_import_before", None)
@@ -273,17 +306,23 @@ class ProductResource(resources.ModelResource):
         if kwargs.get("dry_run") or self.refused or result.has_errors() or result.has_validation_errors():
             self.refused = self.refused or not kwargs.get("dry_run")
             return
-        unsaved = [instance.sku for instance, _level in self.stock_levels if instance.pk is None]
+        written = [instance for instance, _level in self.stock_levels + self.picture_rows]
+        unsaved = [instance.sku for instance in written if instance.pk is None]
         if unsaved:  # databases that do not return ids from bulk_create (MySQL)
             ids = dict(Product.objects.filter(sku__in=unsaved).values_list("sku", "pk"))
-            for instance, _level in self.stock_levels:
+            for instance in written:
                 instance.pk = instance.pk or ids[instance.sku]
         levels = {instance.pk: level for instance, level in self.stock_levels}
         self.stock_movements += import_stock_levels(levels, actor=self.actor, note=self.note)
+        if self.picture_rows:
+            next_orders = {pk: order for pk, (_hashes, order) in self.galleries.items()}
+            self.pictures_added += attach_pictures(
+                self.picture_rows, self.pictures, actor=self.actor, next_orders=next_orders
+            )
 
     def row_note(self, index):
-        """(changed columns, stock delta) of the index-th row (from 1) of the last chunk."""
-        return self.row_notes.get(index, ([], 0))
+        """(changed columns, stock delta, pictures added) of the index-th row (from 1) of the last chunk."""
+        return self.row_notes.get(index, ([], 0, 0))
 
 
 def update_products(products, field_names):

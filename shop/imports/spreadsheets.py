@@ -18,6 +18,7 @@ from pathlib import Path
 import openpyxl
 from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
 from openpyxl.styles import Font
 
 logger = logging.getLogger(__name__)
@@ -264,12 +265,23 @@ def count_rows(file, filename, *, up_to):
 
 
 def write_xlsx(
-    target, headers, rows, *, sheet_title, row_count=None, column_widths=None, number_formats=None, extra_sheets=()
+    target,
+    headers,
+    rows,
+    *,
+    sheet_title,
+    row_count=None,
+    column_widths=None,
+    number_formats=None,
+    extra_sheets=(),
+    header_notes=None,
 ):
     """Stream rows into an .xlsx at `target` (a path or binary file); bold, frozen header row.
 
     Give `row_count` when known: the sheet then states its size up front, as Excel's own files
     do, and readers (our import among them) need not scan the whole sheet to learn it.
+    `header_notes` (one text or None per header) become comments on the header cells, which
+    Excel and LibreOffice show when the pointer rests on them.
     """
     workbook = openpyxl.Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet_title)
@@ -281,7 +293,11 @@ def write_xlsx(
     for index, width in enumerate(column_widths or []):
         worksheet.column_dimensions[openpyxl.utils.get_column_letter(index + 1)].width = width
     bold = Font(bold=True)
-    worksheet.append(_bold_row(worksheet, headers, bold))
+    header_cells = _bold_row(worksheet, headers, bold)
+    for cell, note in zip(header_cells, header_notes or [], strict=False):
+        if note:
+            cell.comment = Comment(str(note), "TokoKu", width=320, height=120)
+    worksheet.append(header_cells)
     formats = number_formats or {}
     for row in rows:
         worksheet.append([_formatted(worksheet, value, formats.get(i)) for i, value in enumerate(row)])

@@ -1,8 +1,8 @@
 """The django-import-export widgets of the product spreadsheet: one cell to one value, and back.
 
 Each widget reads what shop owners really type (Excel's numbers for SKUs, "Rp 150.000", "ya" or
-"tidak", plain-text descriptions, category names or paths) and refuses what it cannot read with a
-ValueError in Indonesian, which the import reports against that cell's column.
+"tidak", plain-text descriptions, category names or paths, picture file names) and refuses what it
+cannot read with a ValueError in Indonesian, which the import reports against that cell's column.
 """
 
 import html
@@ -14,6 +14,7 @@ from import_export import widgets
 
 from shop.catalog.models import Category
 from shop.imports.numbers import NumberError, is_blank, parse_whole_number
+from shop.imports.pictures import MAX_PER_PRODUCT, PictureError, picture_names
 
 # Excel cannot hold more in one cell, so a longer description means a broken file.
 MAX_DESCRIPTION = 32_767
@@ -222,3 +223,38 @@ class CategoryWidget(widgets.Widget):
         if len(self._by_name.get(self._key(path[-1:]), [])) <= 1:
             return path[-1]
         return " > ".join(path)
+
+
+class PicturesWidget(widgets.Widget):
+    """The Gambar cell: names of files in the .zip uploaded with the sheet, read as checked pictures
+    (shop.imports.pictures). Blank means "leave the pictures alone", so the export leaves it blank."""
+
+    def __init__(self):
+        super().__init__()
+        self.archive = None
+
+    def clean(self, value, row=None, **kwargs):
+        names = picture_names(value)
+        if not names:
+            return []
+        if self.archive is None:
+            raise ValueError(_("Kolom Gambar diisi, tetapi berkas .zip gambar tidak diunggah."))
+        if len(names) > MAX_PER_PRODUCT:
+            raise ValueError(
+                _("%(count)s gambar, paling banyak %(maximum)s per produk.")
+                % {"count": len(names), "maximum": MAX_PER_PRODUCT}
+            )
+        pictures, problems = {}, []
+        for name in names:
+            try:
+                picture = self.archive.picture(name)
+            except PictureError as error:
+                problems.append(str(error))
+            else:
+                pictures.setdefault(picture.sha1, picture)  # two names of one picture count once
+        if problems:
+            raise ValueError(" ".join(problems))
+        return list(pictures.values())
+
+    def render(self, value, obj=None, **kwargs):
+        return ""

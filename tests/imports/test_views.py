@@ -13,6 +13,19 @@ from tests.helpers import IMPORT_URL, sheet_rows, workbook
 
 pytestmark = pytest.mark.django_db
 
+TEMPLATE_HEADERS = [
+    "SKU",
+    "Nama produk",
+    "Kategori",
+    "Harga",
+    "Harga coret",
+    "Berat (gram)",
+    "Stok",
+    "Aktif",
+    "Deskripsi",
+    "Gambar",
+]
+
 
 def test_menu_item_and_screen_for_importers(importer):
     assert "Impor Produk" in importer.get("/admin/").content.decode()
@@ -23,17 +36,18 @@ def test_menu_item_and_screen_for_importers(importer):
     assert f"{IMPORT_URL}templat/" in page and f"{IMPORT_URL}ekspor/" in page
 
 
-def test_template_has_headers_an_example_row_and_notes(importer, category):
+def test_template_has_headers_an_example_row_and_notes(importer):
+    snacks = factories.category("Makanan Ringan")
     response = importer.get(f"{IMPORT_URL}templat/")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "templat-impor-produk.xlsx" in response["Content-Disposition"]
     book = workbook(response)
     assert book.sheetnames == ["Produk", "Petunjuk"]
     rows = [list(r) for r in book["Produk"].iter_rows(values_only=True)]
-    assert rows[0] == factories.IMPORT_HEADERS
-    assert len(rows) == 2 and rows[1][2] == category.name and rows[1][3] == 150_000
+    assert rows[0] == TEMPLATE_HEADERS
+    assert len(rows) == 2 and rows[1][2] == snacks.name and rows[1][3] == 18_000
     notes = [row[0] for row in book["Petunjuk"].iter_rows(values_only=True)]
-    assert set(factories.IMPORT_HEADERS) <= set(notes)
+    assert set(TEMPLATE_HEADERS) <= set(notes)
 
 
 def test_upload_preview_then_confirm(importer, admin_user, category):
@@ -151,9 +165,9 @@ def test_export_all_or_filtered_in_the_import_format(importer):
     factories.product(sku="M-1", name="Keripik", category=food, stock=0, compare_at_price=20_000)
 
     rows = sheet_rows(importer.get(f"{IMPORT_URL}ekspor/"))
-    assert rows[0] == factories.IMPORT_HEADERS
+    assert rows[0] == TEMPLATE_HEADERS
     assert [row[0] for row in rows[1:]] == ["K-1", "K-2", "M-1"]
-    assert rows[1][2:9] == ["Pakaian", rows[1][3], None, 250, 3, "ya", None]
+    assert rows[1][2:10] == ["Pakaian", rows[1][3], None, 250, 3, "ya", None, None], "Gambar is left blank"
     assert rows[2][7] == "tidak" and rows[3][4] == 20_000
 
     assert [r[0] for r in sheet_rows(importer.get(f"{IMPORT_URL}ekspor/?category={clothes.pk}"))[1:]] == ["K-1", "K-2"]
