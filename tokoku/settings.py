@@ -266,6 +266,8 @@ STORAGES.update(object_storages(env, max_memory_size=FILE_UPLOAD_MAX_MEMORY_SIZE
 
 # --- Wagtail --------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = env.str("SHOP_NAME", default="TokoKu")
+# Staff avatars from Wagtail's own default, not Gravatar: the admin works offline and sends no email hashes out.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # The shop's address for links that leave it (emails, TriPay); empty: the default site's (Settings > Sites).
 BASE_URL = env.str("BASE_URL", default="")
 WAGTAILADMIN_BASE_URL = BASE_URL or "http://127.0.0.1:8000"

@@ -6,11 +6,13 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from search import views as search_views
 from shop.staff import login as staff_login
+from shop.staff import menus as staff_menus
 
 urlpatterns = [
     # Before Wagtail's own: staff sign in and reset passwords where buyers do (shop/staff/login.py).
     path("admin/login/", staff_login.staff_login, name="staff_login"),
     re_path(r"^admin/password_reset/", staff_login.staff_password_reset),
+    *staff_menus.site_history_urls,  # Wagtail serves it to all staff; here only to page editors (staff/menus.py)
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
