@@ -106,3 +106,4 @@ class BankAccountBlock(blocks.StructBlock):
 
     class Meta:
         icon = "doc-full"
+        label = _("Rekening")

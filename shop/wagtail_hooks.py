@@ -89,5 +89,7 @@ def let_labels_wrap():
         "<style>.sidebar-menu-item__link .menuitem-label{white-space:normal;overflow:visible}"
         "table.listing td.title{min-width:9.5rem}"
         "table.listing td.title .actions .button{height:auto;min-height:2rem;white-space:normal;"
-        "overflow:visible;line-height:1.2;padding-block:.25rem;text-align:start}</style>"
+        "overflow:visible;line-height:1.2;padding-block:.25rem;text-align:start}"
+        # A listing wider than a phone scrolls in its own box instead of losing its last columns.
+        "@media (max-width:49.9375em){#listing-results>table.listing{display:block;overflow-x:auto}}</style>"
     )
