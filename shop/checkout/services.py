@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from shop.cart.locks import lock_account_cart
 from shop.cart.services import cart_contents, clear_cart
+from shop.checkout.language import remember_buyer_language
 from shop.checkout.locks import lock_address_book
 from shop.orders.errors import OrderError
 from shop.orders.services.placing import place_order
@@ -20,7 +21,7 @@ class ReviewOutdated(OrderError):
     """What the buyer reviewed is no longer what would be ordered."""
 
 
-def complete_checkout(user, *, seen, address, shipping, payment):
+def complete_checkout(user, *, seen, address, shipping, payment, language=None):
     """Place the order the buyer reviewed and empty their cart, in one transaction; returns the Order.
 
     `seen` is what the review page showed: {"items": [[product_id, quantity, unit_price], ...],
@@ -29,7 +30,8 @@ def complete_checkout(user, *, seen, address, shipping, payment):
     cart changed in another tab, or a second click on "Buat Pesanan" (which finds the cart
     already emptied by the first), raises ReviewOutdated instead of ordering what the buyer has
     not seen. Prices the buyer saw are checked by place_order (PriceChanged), and so is the
-    payment fee of a gateway channel.
+    payment fee of a gateway channel. `language` is the storefront's as the buyer ordered: the
+    order's emails are written in it (shop.checkout.language).
     """
     payment_method, payment_channel = split(payment)
     with transaction.atomic():
@@ -57,6 +59,8 @@ def complete_checkout(user, *, seen, address, shipping, payment):
             seen_payment_fee=seen.get("payment_fee", 0),
         )
         clear_cart(cart)
+        if language:
+            remember_buyer_language(user, language)
     return order
 
 

@@ -184,6 +184,7 @@ def _place_order(request, chosen, shipping):
             address=chosen["address"],
             shipping=shipping,
             payment=chosen["payment_method"],
+            language=request.LANGUAGE_CODE,
         )
     except OrderError as error:
         messages.error(request, str(error))

@@ -1,7 +1,7 @@
 """The notification outbox in the Wagtail admin (Settings > Notifikasi), for the owner.
 
 Read-only: every row is written by an order change and sent by the worker, one row per message
-and channel (email, WhatsApp). What the owner can do is see what was sent and what failed on
+and channel (email, WhatsApp, PostHog). What the owner can do is see what was sent and what failed on
 which channel (wrong SMTP password, WhatsApp token expired), and once that is fixed, have the
 given-up messages sent again.
 """

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
-    """An email or alert an order change owes someone, on one channel: the shop's outbox.
+    """An email, alert or analytics event an order change owes someone, on one channel: the shop's outbox.
 
     Written in the same transaction as the change itself, so a committed change always has its
     message and a rolled-back one never does, whatever happens to the process or the task queue
@@ -25,11 +25,12 @@ class Notification(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")
         WHATSAPP = "whatsapp", _("WhatsApp")
+        POSTHOG = "posthog", _("PostHog")
 
     kind = models.CharField(_("jenis"), max_length=20, choices=Kind.choices)
-    # Database defaults as well as Python ones: the released PostgreSQL function
-    # (shop/orders/sql/confirm_payment_v1.sql) and the expiry statement insert rows naming only
-    # the columns older than these two, and a released function never changes.
+    # Database defaults as well as Python ones: the expiry statement inserts rows naming only the
+    # columns older than these two, and so did the first PostgreSQL function
+    # (shop/orders/sql/confirm_payment_v1.sql), which databases ran until migration 0016.
     channel = models.CharField(
         _("saluran"), max_length=10, choices=Channel.choices, default=Channel.EMAIL, db_default=Channel.EMAIL
     )

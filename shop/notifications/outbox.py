@@ -6,9 +6,12 @@ so a committed change always owes its message and a rolled-back one never does, 
 process dies or the task queue is down right after the commit. On commit, `kick` asks the worker
 to run `deliver_notifications` soon; the schedule "Kirim notifikasi" runs it every minute anyway,
 so a lost kick only delays a message. A failed send is tried again by the next run, up to
-MAX_ATTEMPTS; the order itself is never affected. On PostgreSQL, confirm_payment writes its row
-from the database function (shop/orders/sql/) and expiry from one statement: both leave the
-channel to the column's database default, email.
+MAX_ATTEMPTS; the order itself is never affected. On PostgreSQL, confirm_payment writes its rows
+from the database function (shop/orders/sql/), for the channels `paid_channels` names, and expiry
+from one statement, which leaves the channel to the column's database default, email.
+
+When POSTHOG_KEY is set, placing, paying, shipping and completing an order also owe PostHog an
+event (shop.notifications.analytics): one more row, on the "posthog" channel, sent like the rest.
 """
 
 import logging
@@ -19,9 +22,11 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from shop.notifications import analytics
 from shop.notifications.locks import lock_next_unsent
 from shop.notifications.models import Notification
 from shop.notifications.sending import (
+    ChannelDown,
     GiveUp,
     NotSent,
     RetryLater,
@@ -45,7 +50,7 @@ MARK_SENT_PATIENCE = 120
 KICK_KEY = "tokoku:notifications:kick"
 KICK_SECONDS = 10
 # What came of one try at a row.
-SENT, SKIPPED, FAILED, BUSY = "sent", "skipped", "failed", "busy"
+SENT, SKIPPED, FAILED, BUSY, DOWN = "sent", "skipped", "failed", "busy", "down"
 
 
 def order_placed(order):
@@ -54,11 +59,16 @@ def order_placed(order):
     # and Settings > Notifikasi lists exactly what was owed. A channel switched off before its row
     # went out is closed by delivery as not sent (sending.NotSent), never counted as a failure.
     owner = [(Kind.OWNER_NEW_ORDER, channel) for channel in owner_channels()]
-    _owe(order, (Kind.PLACED, Channel.EMAIL), *owner)
+    _owe(order, *_buyer(Kind.PLACED), *owner)
+
+
+def paid_channels():
+    """The channels a confirmed payment owes its message on: both confirm_payment paths write these."""
+    return [Channel.EMAIL, *analytics.channels(Kind.PAID)]
 
 
 def payment_confirmed(order):
-    _owe(order, (Kind.PAID, Channel.EMAIL))
+    _owe(order, *((Kind.PAID, channel) for channel in paid_channels()))
 
 
 def payment_rejected(order):
@@ -66,17 +76,20 @@ def payment_rejected(order):
 
 
 def order_shipped(order):
-    _owe(order, (Kind.SHIPPED, Channel.EMAIL))
+    _owe(order, *_buyer(Kind.SHIPPED))
 
 
 def order_completed(order):
-    _owe(order, (Kind.COMPLETED, Channel.EMAIL))
+    _owe(order, *_buyer(Kind.COMPLETED))
 
 
 def orders_completed(order_ids):
-    """The completed-order email for each of `order_ids`, in one insert (the schedule completes them in batches)."""
+    """The completed-order messages for each of `order_ids`, in one insert (the schedule completes them in batches)."""
+    messages = _buyer(Kind.COMPLETED)
     Notification.objects.bulk_create(
-        Notification(kind=Kind.COMPLETED, channel=Channel.EMAIL, order_id=order_id) for order_id in order_ids
+        Notification(kind=kind, channel=channel, order_id=order_id)
+        for order_id in order_ids
+        for kind, channel in messages
     )
     transaction.on_commit(kick)
 
@@ -107,6 +120,11 @@ def orders_expired(order_ids):
             [Kind.CANCELLED.value, now, *order_ids],
         )
     transaction.on_commit(kick)
+
+
+def _buyer(kind):
+    """The buyer's email of `kind`, and its event on each analytics channel that is on."""
+    return [(kind, Channel.EMAIL), *((kind, channel) for channel in analytics.channels(kind))]
 
 
 def _owe(order, *messages):
@@ -141,7 +159,8 @@ def deliver_notifications():
     pending = Notification.objects.filter(sent_at__isnull=True, skipped=False, attempts__lt=MAX_ATTEMPTS)
     sent = 0
     last_pk = 0
-    # Channels that asked us to slow down: their rows wait for the next run instead of being refused again.
+    # Channels that asked us to slow down, or did not answer: their rows wait for the next run instead
+    # of being refused again, or of each waiting out the same timeout.
     busy = set()
     while True:
         outcome = None
@@ -161,7 +180,7 @@ def deliver_notifications():
             _mark_sent_when_back(notification)
         if outcome == SENT:
             sent += 1
-        elif outcome == BUSY:
+        elif outcome in (BUSY, DOWN):
             busy.add(notification.channel)
 
 
@@ -184,7 +203,7 @@ def _mark_sent_when_back(notification, *, seconds=MARK_SENT_PATIENCE):
 
 
 def _attempt(notification):
-    """Send one notification and write on it what came of that; returns SENT, SKIPPED, FAILED or BUSY."""
+    """Send one notification and write on it what came of that; returns SENT, SKIPPED, FAILED, BUSY or DOWN."""
     delivered = False
     try:
         # A savepoint: a database error while sending must not spoil the transaction that records it.
@@ -199,6 +218,13 @@ def _attempt(notification):
         # Not counted as an attempt: the message is fine, the channel only wants it later.
         notification.last_error = str(reason)
         return BUSY
+    except ChannelDown as reason:
+        logger.warning(
+            "Notification %s (%s, %s) failed: %s", notification.pk, notification.kind, notification.channel, reason
+        )
+        notification.attempts += 1
+        notification.last_error = str(reason)[:2000]
+        return DOWN
     except GiveUp as reason:
         logger.warning(
             "Notification %s (%s, %s) given up: %s", notification.pk, notification.kind, notification.channel, reason
@@ -223,7 +249,9 @@ def _attempt(notification):
 
 
 def _send(notification):
-    if notification.kind != Kind.OWNER_NEW_ORDER:
+    if notification.channel == Channel.POSTHOG:
+        analytics.send_order_event(notification)
+    elif notification.kind != Kind.OWNER_NEW_ORDER:
         send_buyer_email(notification.order_id, notification.kind)
     elif notification.channel == Channel.WHATSAPP:
         whatsapp_owner_new_order(notification.order_id)

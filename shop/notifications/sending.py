@@ -1,10 +1,12 @@
 """Sending what the outbox owes, one channel per row: emails to buyers, the owner's new-order alert
-by email and by WhatsApp.
+by email and by WhatsApp (order events for PostHog are sent by shop.notifications.analytics).
 
 A sender returns once its message was handed to the channel, or raises:
 - NotSent: there is nobody to send it to on this channel; not a failure, and never tried again;
 - GiveUp: trying again cannot help until the owner changes something; the message says what;
 - RetryLater: the channel asks us to slow down; the message itself is fine;
+- ChannelDown: the channel did not answer in time or is failing: a failed attempt, and its other
+  messages wait for the next run instead of each waiting out the same fault;
 - anything else: a failure, tried again by later runs up to outbox.MAX_ATTEMPTS.
 """
 
@@ -17,9 +19,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.models import Site
 
 from home.models import StoreSettings
+from shop.checkout.language import buyer_language
 from shop.core.money import format_rupiah
 from shop.core.text import one_line
 from shop.integrations import whatsapp
@@ -32,12 +36,12 @@ Kind = Notification.Kind
 Channel = Notification.Channel
 
 BUYER_EMAILS = {
-    Kind.PLACED: "Pesanan {number} diterima — selesaikan pembayaran",
-    Kind.PAID: "Pembayaran pesanan {number} dikonfirmasi (kuitansi)",
-    Kind.REJECTED: "Bukti transfer pesanan {number} perlu diunggah ulang",
-    Kind.SHIPPED: "Pesanan {number} sudah dikirim",
-    Kind.COMPLETED: "Pesanan {number} selesai — terima kasih",
-    Kind.CANCELLED: "Pesanan {number} dibatalkan",
+    Kind.PLACED: gettext_lazy("Pesanan {number} diterima — selesaikan pembayaran"),
+    Kind.PAID: gettext_lazy("Pembayaran pesanan {number} dikonfirmasi (kuitansi)"),
+    Kind.REJECTED: gettext_lazy("Bukti transfer pesanan {number} perlu diunggah ulang"),
+    Kind.SHIPPED: gettext_lazy("Pesanan {number} sudah dikirim"),
+    Kind.COMPLETED: gettext_lazy("Pesanan {number} selesai — terima kasih"),
+    Kind.CANCELLED: gettext_lazy("Pesanan {number} dibatalkan"),
 }
 
 
@@ -55,6 +59,10 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", ""}
 
 class RetryLater(Exception):
     """The channel is busy; the next run sends the message."""
+
+
+class ChannelDown(Exception):
+    """The channel is down or too slow; str() says how. Counted as a failed attempt."""
 
 
 def _store():
@@ -103,14 +111,14 @@ def _context(order):
 
 
 def send_buyer_email(order_id, kind):
-    """One email to the buyer, HTML and plain text, in Indonesian."""
+    """One email to the buyer, HTML and plain text, in the language they ordered in (shop.checkout.language)."""
     order = Order.objects.select_related("user").get(pk=order_id)
     recipient = order.email or order.user.email
     if not recipient:
         raise NotSent(_("Tidak dikirim: pesanan ini tidak punya alamat email pembeli."))
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(buyer_language(order.user)):
         context = _context(order)
-        subject = BUYER_EMAILS[kind].format(number=order.number)
+        subject = str(BUYER_EMAILS[kind]).format(number=order.number)
         text = render_to_string(f"email/order_{kind}.txt", context)
         html = render_to_string(f"email/order_{kind}.html", context)
     message = EmailMultiAlternatives(subject, text, _sender(context["store"]), [recipient])

@@ -7,13 +7,14 @@ A choice travels through the checkout form and the session as one value: "bank_t
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shop.orders.models import PaymentMethod
 from shop.payments.gateways import tripay
 from shop.payments.models import PaymentSettings
 
 GATEWAY_PREFIX = f"{PaymentMethod.TRIPAY}:"
-BANK_TRANSFER_GROUP = _("Transfer bank")
+BANK_TRANSFER_GROUP = gettext_lazy("Transfer bank")
 
 
 @dataclass(frozen=True)

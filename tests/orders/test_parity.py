@@ -1,6 +1,6 @@
 """The services' PostgreSQL paths give the same results as their portable Python paths.
 
-On PostgreSQL confirm_payment runs as the database function of shop migration 0007, and each
+On PostgreSQL confirm_payment runs as the database function of shop migration 0016, and each
 batch of expire_unpaid_orders as one statement; MariaDB and SQLite run the Python steps. Every
 rule of the services is tested on all three databases, but each database only ever sees its own
 path, so here both run side by side on PostgreSQL, on identical orders, and every row they leave
@@ -82,7 +82,12 @@ def books(order, products):
         "proofs_reviewed": [
             at is not None for at in PaymentProof.objects.filter(order=order).values_list("reviewed_at", flat=True)
         ],
-        "notifications": sorted(Notification.objects.filter(order=order).values_list("kind", flat=True)),
+        # In pk order, with every column the function writes: which rows, on which channel, and unsent.
+        "notifications": list(
+            Notification.objects.filter(order=order)
+            .order_by("pk")
+            .values_list("kind", "channel", "sent_at", "attempts", "last_error", "skipped")
+        ),
     }
 
 
@@ -116,6 +121,21 @@ def test_a_waiting_order_is_confirmed_alike(buyer, cs):
     results = both(buyer, cs, [5, 7, 2], [(2, 2), (0, 1), (1, 3)])
     assert results["database"] == results["python"]
     assert results["database"][0] == ("ok", Status.PROCESSED, True)
+
+
+def test_the_paid_message_is_owed_on_the_same_channels_alike(buyer, cs):
+    results = both(buyer, cs, [5], [(0, 2)])
+    assert results["database"] == results["python"]
+    paid = [row for row in results["database"][1]["notifications"] if row[0] == "paid"]
+    assert paid == [("paid", "email", None, 0, "", False)]
+
+
+def test_with_posthog_on_the_paid_event_is_owed_alike(buyer, cs, settings):
+    settings.POSTHOG_KEY = "phc_parity"
+    results = both(buyer, cs, [5, 1], [(0, 2), (1, 1)])
+    assert results["database"] == results["python"]
+    paid = [row for row in results["database"][1]["notifications"] if row[0] == "paid"]
+    assert paid == [("paid", "email", None, 0, "", False), ("paid", "posthog", None, 0, "", False)]
 
 
 def test_an_order_paid_without_a_proof_is_confirmed_alike(buyer, cs):

@@ -33,6 +33,7 @@ HOW_TO_CHANGE = (
 # ran its migration keep the function it created.
 RELEASED = {
     "confirm_payment_v1.sql": "e11ffae6934aa36d471cff51165535f034eb10f1e2064af3b71302b3ca0f1f4c",
+    "confirm_payment_v2.sql": "a9e4b8c6c1a3d1a01475fddb9d841e4dfa7a7f52bc71756ab3fb77df968339a2",
 }
 
 # The columns (name:type, ? for NULL allowed) of every table the function reads or writes, as the

@@ -91,8 +91,10 @@ def confirm_payment_reporting(order, actor, *, note=""):
     return _confirm_in_python(order, actor, note=note)
 
 
-CONFIRM_IN_DATABASE = "SELECT r.outcome, r.shortages, (r.o).* FROM shop_confirm_payment(%s, %s, %s, %s, %s, %s) AS r"
-# What the database function reports (shop/orders/sql/confirm_payment_v1.sql); a test holds the two to the same set.
+CONFIRM_IN_DATABASE = (
+    "SELECT r.outcome, r.shortages, (r.o).* FROM shop_confirm_payment(%s, %s, %s, %s, %s, %s, %s) AS r"
+)
+# What the database function reports (shop/orders/sql/confirm_payment_v2.sql); a test holds the two to the same set.
 MISSING, ALREADY_PAID, INVALID, SHORT, PROCESSED = OUTCOMES = ("missing", "already", "invalid", "short", "processed")
 _ORDER_COLUMNS = [field.column for field in Order._meta.concrete_fields]
 _ORDER_ATTNAMES = [field.attname for field in Order._meta.concrete_fields]
@@ -111,6 +113,8 @@ def _confirm_in_database(order, actor, *, note=""):
                 note or _("Pembayaran dikonfirmasi."),
                 timezone.now(),
                 *_short_templates(),
+                # Decided here for both paths: the Python one writes the same (outbox.payment_confirmed).
+                [str(channel) for channel in outbox.paid_channels()],
             ],
         )
         outcome, shortages, *values = cursor.fetchone()
@@ -128,7 +132,7 @@ def _confirm_in_database(order, actor, *, note=""):
             shortages = json.loads(shortages)
         raise InsufficientStock(Shortage(*shortage) for shortage in shortages)
     elif outcome == PROCESSED:
-        transaction.on_commit(outbox.kick)  # the function wrote the outbox row
+        transaction.on_commit(outbox.kick)  # the function wrote the outbox rows
     return (order if isinstance(order, Order) else locked), outcome == PROCESSED
 
 
