@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -128,7 +129,7 @@ def cancel_order(request, number):
     order = get_object_or_404(Order, number=number, user=request.user)
     try:
         # The service decides, under the order's lock, whether the buyer may still cancel.
-        cancel(order, request.user, form.cleaned_data["reason"] or _("Dibatalkan oleh pembeli."))
+        cancel(order, request.user, form.cleaned_data["reason"] or gettext_lazy("Dibatalkan oleh pembeli."))
     except OrderError as error:
         messages.error(request, str(error))
     else:
@@ -143,7 +144,7 @@ def confirm_receipt(request, number):
     order = get_object_or_404(Order, number=number, user=request.user)
     was_completed = order.status == OrderStatus.COMPLETED
     try:
-        complete_order(order, request.user, _("Pembeli menandai pesanan sudah diterima."))
+        complete_order(order, request.user, gettext_lazy("Pembeli menandai pesanan sudah diterima."))
     except OrderError as error:
         messages.error(request, str(error))
     else:

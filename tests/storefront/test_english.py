@@ -329,3 +329,17 @@ def test_the_language_is_remembered_for_buyers_only(buyer, admin_user):
     remember_buyer_language(admin_user, "en")
     assert UserProfile.get_for_user(admin_user).preferred_language == ""
     assert buyer_language(admin_user) == settings.LANGUAGE_CODE
+
+
+def test_an_english_buyer_leaves_the_staff_an_indonesian_history(client, catalog_page, product, buyer, rate):
+    english = signed_in(buyer, client)
+    switch(english, "en")
+    english.post(reverse("shop:cart_add"), {"product": product.pk, "quantity": 1})
+    place_order(english, rate)
+    order = Order.objects.get(user=buyer)
+
+    english.post(reverse("shop:order_cancel", kwargs={"number": order.number}), {"reason": ""})
+
+    order.refresh_from_db()
+    assert order.status == "cancelled" and order.cancel_reason == "Dibatalkan oleh pembeli."
+    assert [event.note for event in order.events.order_by("pk")] == ["Pesanan dibuat.", "Dibatalkan oleh pembeli."]

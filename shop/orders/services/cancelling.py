@@ -12,7 +12,7 @@ from shop.notifications import outbox
 from shop.orders import policy
 from shop.orders.status import OrderStatus, require
 
-from .steps import record_event, refreshed
+from .steps import in_shop_language, record_event, refreshed
 
 UNVERIFIED_REFUND_NOTE = gettext_lazy(
     "Dibatalkan saat bukti pembayaran belum diverifikasi: periksa mutasi rekening dan kembalikan dana bila transfer masuk."
@@ -33,7 +33,7 @@ def cancel_order(order, actor, reason, *, transition="cancel"):
     answers it). The buyer or the system cancelling keeps it, and raises it when a proof was
     still awaiting verification, because that money may need refunding.
     """
-    reason = (reason or "").strip()
+    reason = in_shop_language(reason).strip()
     with transaction.atomic():
         locked = lock_order(order)
         if locked.status == OrderStatus.CANCELLED:

@@ -12,6 +12,7 @@ from collections import Counter
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shop.inventory.locks import lock_order, lock_products
 from shop.inventory.models import StockMovement
@@ -55,7 +56,7 @@ def submit_payment_proof(order, actor, uploaded_file):
             from_status = locked.status
             locked.status = OrderStatus.WAITING_VERIFICATION
             locked.save(update_fields=["status", "updated_at"])
-            record_event(locked, actor, from_status, _("Bukti pembayaran diunggah."))
+            record_event(locked, actor, from_status, gettext_lazy("Bukti pembayaran diunggah."))
         except Exception:
             proof.file.delete(save=False)
             raise

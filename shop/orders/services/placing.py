@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shop.cart.services import MAX_QUANTITY
 from shop.catalog.models import Product
@@ -153,7 +154,7 @@ def place_order(
             )
             for pk, (quantity, _price) in sorted(wanted.items())
         )
-        record_event(order, user, "", _("Pesanan dibuat."))
+        record_event(order, user, "", gettext_lazy("Pesanan dibuat."))
         if channel is not None:
             created = tripay.start_payment(order, channel)
             order.payment_reference = created.reference
