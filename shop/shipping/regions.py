@@ -155,6 +155,7 @@ def forget_areas():
     """Read the areas afresh at the next lookup (after `manage.py load_regions`)."""
     _areas.cache_clear()
     _named_by.cache_clear()
+    _search.cache_clear()
 
 
 def _lineage(code):
@@ -295,13 +296,22 @@ def search_villages(q, limit=20):
     """Villages matching `q`: a postal code (five digits, or the first three or four), or words in any
     order naming the village, district, city and/or province. Each as {"code", "village", "district",
     "city", "province", "postal_code"}; [] for a query too short or too long to mean anything."""
-    query = _parse(q)
-    if query is None:
+    if not isinstance(q, str) or len(q) > MAX_QUERY_LENGTH:
         return []
     limit = max(1, min(int(limit), MAX_LIMIT))
+    return [dict(found) for found in _search(" ".join(search_name(q).split()), limit)]
+
+
+# Buyers of one shop type the same villages again and again, keystroke by keystroke, and villages
+# change only with load_regions (forget_areas): answered once per process, like the areas' words.
+@functools.lru_cache(maxsize=4096)
+def _search(spelled, limit):
+    query = _parse(spelled)
+    if query is None:
+        return ()
     areas = _areas()
     if not query.words:
-        return [areas.address(*row) for row in _villages(query.postal, ("postal_code", []), limit)]
+        return tuple(areas.address(*row) for row in _villages(query.postal, ("postal_code", []), limit))
     matched = {word: _named_by(word) for word in query.words}
     area_tiers = list(_area_tiers(query, matched, areas))
     # Every tier in one statement: a round trip costs more than a tier that turns out not to be needed.
@@ -317,7 +327,7 @@ def search_villages(q, limit=20):
     if not found:
         # Only a later word of a village's name can still match: no index serves that, so the table is scanned.
         found = _villages(_all([c for c in (_every_word(query, matched), query.postal) if c]), order, limit)
-    return [areas.address(*row) for row in found]
+    return tuple(areas.address(*row) for row in found)
 
 
 def _case(conditions):

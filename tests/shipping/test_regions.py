@@ -281,9 +281,23 @@ def test_wildcards_are_literal():
     ],
 )
 def test_a_search_is_one_statement(query, statements, django_assert_num_queries):
+    regions.forget_areas()  # asked for the first time in this process
     search_villages("warm")  # the areas are read once per process
     with django_assert_num_queries(statements):
         assert search_villages(query)
+
+
+def test_a_search_asked_again_is_answered_without_the_database(django_assert_num_queries):
+    regions.forget_areas()
+    first = search_villages("Sariharjo, Ngaglik")
+    with django_assert_num_queries(0):
+        again = search_villages("sariharjo  ngaglik")  # the same words, spelled another way
+    assert again == first and again[0]["village"] == "Sariharjo"
+    again[0]["village"] = "changed by a caller"
+    assert search_villages("sariharjo ngaglik")[0]["village"] == "Sariharjo"  # callers get copies
+    regions.forget_areas()  # what load_regions does after reloading the villages
+    with django_assert_num_queries(4):  # the areas read again (3), then the search
+        assert search_villages("sariharjo ngaglik") == first
 
 
 @pytest.mark.parametrize(
