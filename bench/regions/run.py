@@ -3,7 +3,7 @@ names and for postal codes, side by side with a trivial Django view served by th
 and middleware, printed as ratios (goal: 0.5 or better).
 
     .venv/bin/python bench/regions/run.py [--duration 5] [--connections 8] [--threads 2] [--workers 3]
-                                          [--rounds 5] [--variants shipped,no-health-checks] [--reuse]
+                                          [--rounds 5] [--variants shipped,first-time,no-health-checks] [--reuse]
 
 Runs on PostgreSQL in its own database (BENCH_REGIONS_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/tokoku_h_r_bench), which it drops, creates and migrates: migration 0014
@@ -20,12 +20,15 @@ duration, in rounds that alternate their order:
 - names: a rotating mix of what buyers type (NAMES: a village, a village and its district, a district
   and its city, multi-word names, prefixes typed so far), every request the next query of the list;
 - postal codes: the same with POSTAL_CODES (whole codes and the first three or four digits).
-Nothing keeps the JSON on the server (its Cache-Control is for browsers), so every request searches.
+Each worker keeps the answers to the queries it was asked (shop.shipping.regions, an LRU per process),
+so the shipped variant measures what a shop sees once its buyers' villages have been asked; the
+first-time variant turns that off (BENCH_REGION_CACHE=0), so that every request searches the database.
 A ratio is taken within each round, seconds apart, and the median of the rounds' ratios is the figure:
 on a machine shared with other work the load moves between rounds more than within one.
 
-Variants: shipped, the settings as they are; no-health-checks, with Django's CONN_HEALTH_CHECKS off
-(a round trip to the database before each request's first query). Before the load every query is asked
+Variants: shipped, the settings as they are; first-time, every query searched afresh (no answers kept);
+no-health-checks, first-time with Django's CONN_HEALTH_CHECKS off (a round trip to the database before
+each request's first query). Before the load every query is asked
 once and must answer 200 with villages; the in-process cost of each (statements and milliseconds through
 Django's test client, no HTTP) is printed beside the figures. The figures go to bench/results/regions.txt.
 """
@@ -94,7 +97,8 @@ POSTAL_CODES = ["55581", "40135", "10350", "60286", "80361", "99616", "12430", "
 MIXES = {"names": NAMES, "postal codes": POSTAL_CODES}
 VARIANTS = {
     "shipped": "the project as configured (CONN_HEALTH_CHECKS on)",
-    "no-health-checks": "Django's connection health check off (BENCH_HEALTH_CHECKS=0): one round trip fewer",
+    "first-time": "every query searched afresh: no answers kept in the workers (BENCH_REGION_CACHE=0)",
+    "no-health-checks": "first-time, with Django's connection health check off (BENCH_HEALTH_CHECKS=0): one round trip fewer",
 }
 WRK_SCRIPT = """
 local paths = {%s}
@@ -138,7 +142,11 @@ def main():
 
 
 def measure(variant, env, paths, args):
-    env = {**env, "BENCH_HEALTH_CHECKS": "0" if variant == "no-health-checks" else "1"}
+    env = {
+        **env,
+        "BENCH_HEALTH_CHECKS": "0" if variant == "no-health-checks" else "1",
+        "BENCH_REGION_CACHE": "1" if variant == "shipped" else "0",
+    }
     port = free_port()
     server = start_gunicorn(env, port, args.workers)
     try:
