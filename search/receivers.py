@@ -6,6 +6,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.search.backends import get_search_backends_with_name
 
+from home.page_cache import bump_version
 from shop.models import Category, Product
 
 from .backends import SearchUnavailable, catalog_words
@@ -57,3 +58,10 @@ def send_synonyms_to_meilisearch(sender, **kwargs):
             # Sent again the next time a product is saved, since the index counts as not configured.
             _configured_indexes.discard((backend.url, index.uid))
             logger.warning("Could not send synonyms to search backend %r", name, exc_info=True)
+
+
+@receiver(post_save, sender=Synonym, dispatch_uid="search.drop_cached_searches_on_synonym_save")
+@receiver(post_delete, sender=Synonym, dispatch_uid="search.drop_cached_searches_on_synonym_delete")
+def drop_cached_searches(sender, **kwargs):
+    """A synonym changes what a search finds: kept results and pages (caching.py) stop counting."""
+    bump_version()

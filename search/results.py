@@ -2,21 +2,23 @@
 
 The engine answers with light rows (id, category, price, time) for every match, so the filters
 count, the sort orders and the pages slice without searching again; only the products of the page
-shown are read in full.
+shown are read in full. The rows of a query and the suggestions are kept in the cache until the
+catalog changes (caching.py), so the next page, sort or filter of a query does not search at all.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
 from shop.catalog.models import pictures_with_renditions
 from shop.core.money import format_rupiah
 from shop.models import Category, Product
 
-from . import engine
+from . import caching, engine
 
 # (key in the URL, lowest price, highest price or None): ranges a small Indonesian shop's buyers think in.
 PRICE_RANGES = [
@@ -91,11 +93,12 @@ class ResultPage:
         return self.params.url()[1:] + "&" if self.params.url() != "?" else ""
 
 
-def _in_range(price, key):
-    for range_key, low, high in PRICE_RANGES:
-        if range_key == key:
-            return price >= low and (high is None or price < high)
-    return True
+def _price_key(price):
+    """The key of the one range a price is in (the ranges follow each other from 0 up)."""
+    for key, low, high in PRICE_RANGES:
+        if price >= low and (high is None or price < high):
+            return key
+    return ""
 
 
 def _price_label(low, high):
@@ -113,25 +116,28 @@ def search_page(get, page_size):
     if not params.q:
         result.suggested_categories = _categories_worth_suggesting()
         return result
-    found = engine.find(params.q)
+    found = caching.remembered("found", params.q, lambda: engine.find(params.q))
     result.found = found
     if found.corrected_query:
         result.corrected_url = Params(q=found.corrected_query).url()
-    selected = _selected_category(found.hits, params.category)
-    in_price = [hit for hit in found.hits if _in_range(hit[2], params.price)]
-    in_category = [hit for hit in found.hits if selected is None or hit[1] == selected.pk]
-    result.categories = _category_facets(in_price, params, selected)
+    priced = [(hit, _price_key(hit[2])) for hit in found.hits]
+    counts = Counter(hit[1] for hit, key in priced if hit[1] is not None and params.price in ("", key))
+    categories = _categories(counts, params.category)
+    selected = next((category for category in categories if category.slug == params.category), None)
+    in_category = [(hit, key) for hit, key in priced if selected is None or hit[1] == selected.pk]
+    result.categories = _category_facets(categories, counts, params, selected)
+    price_counts = Counter(key for _hit, key in in_category)
     result.price_ranges = [
         {
             "label": _price_label(low, high),
-            "count": sum(1 for hit in in_category if _in_range(hit[2], key)),
+            "count": price_counts[key],
             "url": params.url(harga="" if params.price == key else key),
             "selected": params.price == key,
         }
         for key, low, high in PRICE_RANGES
     ]
     result.sorts = [{"key": key, "label": label, "selected": params.sort == key} for key, label in SORTS.items()]
-    hits = _sorted([hit for hit in in_category if _in_range(hit[2], params.price)], params.sort)
+    hits = _sorted([hit for hit, key in in_category if params.price in ("", key)], params.sort)
     result.page_obj = Paginator(hits, page_size).get_page(params.page)
     result.products = _products([hit[0] for hit in result.page_obj.object_list])
     if not found.hits:
@@ -139,18 +145,13 @@ def search_page(get, page_size):
     return result
 
 
-def _selected_category(hits, slug):
-    if not slug:
-        return None
-    return Category.objects.filter(slug=slug).first()
+def _categories(counts, slug):
+    """The categories of the hits and the one chosen (it may have none), in one query."""
+    wanted = Q(pk__in=counts) | Q(slug=slug) if slug else Q(pk__in=counts)
+    return list(Category.objects.filter(wanted)) if counts or slug else []
 
 
-def _category_facets(hits, params, selected):
-    counts = {}
-    for hit in hits:
-        if hit[1] is not None:
-            counts[hit[1]] = counts.get(hit[1], 0) + 1
-    categories = Category.objects.filter(pk__in=counts) if counts else []
+def _category_facets(categories, counts, params, selected):
     facets = [
         {
             "name": category.name,
@@ -159,6 +160,7 @@ def _category_facets(hits, params, selected):
             "selected": selected == category,
         }
         for category in categories
+        if category.pk in counts
     ]
     return sorted(facets, key=lambda facet: (-facet["count"], facet["name"]))
 
@@ -193,6 +195,10 @@ def suggestions(raw):
     typed = engine.clean_typed(raw)
     if len(typed) < SUGGESTION_MIN_LENGTH:
         return {"query": typed, "corrected": "", "results": []}
+    return caching.remembered("suggestions", typed, lambda: _suggestions(typed))
+
+
+def _suggestions(typed):
     found = engine.find(typed, limit=SUGGESTIONS)
     ids = [hit[0] for hit in found.hits]
     products = {

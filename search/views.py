@@ -1,4 +1,7 @@
-"""The storefront's search screens: the result page (/search/?q=) and the suggestions of the header's box."""
+"""The storefront's search screens: the result page (/search/?q=) and the suggestions of the header's box.
+
+A page asked for before is served from the cache with the visitor's own parts put back (caching.py).
+"""
 
 from django.conf import settings
 from django.http import JsonResponse
@@ -7,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from home.models import CatalogPage
 
-from . import results
+from . import caching, results
 from .text import normalize_query  # noqa: F401  (tests and callers read it from here)
 
 # `/search/?q=…&format=json`: the suggestions share the page's URL, so the header's box needs no route of its own.
@@ -19,6 +22,10 @@ def search(request):
     """Active products for what the buyer typed, with "did you mean", filters with counts, sort and pages."""
     if request.GET.get("format") == SUGGEST_FORMAT:
         return suggest(request)
+    return caching.cached_page(request, settings.CATALOG_PAGE_SIZE, lambda: _result_page(request))
+
+
+def _result_page(request):
     page = results.search_page(request.GET, settings.CATALOG_PAGE_SIZE)
     context = {
         "search_query": page.params.q,

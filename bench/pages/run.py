@@ -378,7 +378,8 @@ def python_client(url, seconds, connections, cookie):
             try:
                 if connection is None:
                     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-                connection.request("GET", parts.path, headers={"Cookie": cookie} if cookie else {})
+                target = f"{parts.path}?{parts.query}" if parts.query else parts.path
+                connection.request("GET", target, headers={"Cookie": cookie} if cookie else {})
                 response = connection.getresponse()
                 response.read()
                 if response.status != 200:

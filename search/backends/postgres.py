@@ -53,18 +53,27 @@ def _tsquery(alternatives, prefix, params):
 
 
 def _term_condition(alternatives, prefix, tolerant, category_ids, params):
+    # PostgreSQL tries the arms of an OR in the order written and stops at the first true one, for
+    # every product the indexes let through: the cheap arms (short name and SKU, the category) go before
+    # the product's whole text as a vector, and its long description's trigrams go last. That halves
+    # the typo pass over 10,000 products (docs/search.md); every arm keeps an index, so the plan stays.
     document = DOCUMENT.format(c=CONFIG, p="p.")
+    conditions = []
+    if tolerant:
+        for alternative in alternatives:
+            conditions += ["%s <%% lower(p.name)", "%s <%% lower(p.sku)"]
+            params += [alternative, alternative]
     query = _tsquery(alternatives, prefix, params)
-    conditions = [f"numnode({query}) = 0"]
-    query = _tsquery(alternatives, prefix, params)
-    conditions.append(f"{document} @@ {query}")
+    conditions.append(f"numnode({query}) = 0")
     if category_ids:
         conditions.append("p.category_id = ANY(%s)")
         params.append(sorted(category_ids))
+    query = _tsquery(alternatives, prefix, params)
+    conditions.append(f"{document} @@ {query}")
     if tolerant:
         for alternative in alternatives:
-            conditions += ["%s <%% lower(p.name)", "%s <%% lower(p.sku)", "%s <%% lower(p.description)"]
-            params += [alternative] * 3
+            conditions.append("%s <%% lower(p.description)")
+            params.append(alternative)
     return "(" + " OR ".join(conditions) + ")"
 
 
@@ -99,7 +108,8 @@ def _select(groups, tolerant, limit):
     name_query = " && ".join(_tsquery(alts, i == last, params) for i, (_term, alts) in enumerate(groups))
     params += [" ".join(term for term, _alts in groups), limit]
     sql = (
-        "SELECT p.id, p.category_id, p.price, p.created_at FROM shop_product p "
+        # The time as seconds, not a timestamp: turning hundreds of them into datetimes cost a millisecond or two.
+        "SELECT p.id, p.category_id, p.price, extract(epoch FROM p.created_at)::float8 FROM shop_product p "
         f"WHERE p.is_active AND {' AND '.join(where)} "
         f"ORDER BY (to_tsvector({CONFIG}, p.name) @@ ({name_query})) DESC, "
         "word_similarity(%s, lower(p.name)) DESC, p.created_at DESC, p.id DESC LIMIT %s"
@@ -110,7 +120,7 @@ def _select(groups, tolerant, limit):
 def _run(sql, params):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [(pid, category_id, price, created.timestamp()) for pid, category_id, price, created in cursor]
+        return cursor.fetchall()
 
 
 def find(groups, limit):

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 from wagtail.search.backends import get_search_backends_with_name
 
+from home.page_cache import bump_version
 from shop.catalog.models import Product
 from shop.core.storage import private_storage
 from shop.imports.columns import ROW_NUMBER, HeaderError, map_columns
@@ -241,6 +242,8 @@ def run_import(import_id):
         return _finish(
             job, ProductImport.Status.FAILED, message=_("Impor gagal karena kesalahan sistem; tidak ada yang disimpan.")
         )
+    # Bulk writes send no signals: pages and searches cached under the old catalog are dropped here.
+    bump_version()
     if job.total_rows <= FOREGROUND_ROWS:
         refresh_search_index(job)
     else:
