@@ -5,8 +5,11 @@ process is about 140 MB once it has served a few pages, and each worker used to 
 for itself. Here the master loads the application and the views once, and the workers it forks
 share those pages; gc.freeze() keeps the collector of each worker from writing to every shared
 object's header, which would copy its page (bench/memory: the web side went from about 290 MB to
-about 230 MB with 2 workers). A new release needs a restart (systemctl restart), not a HUP: a HUP
-re-forks workers from the code the master loaded.
+about 230 MB with 2 workers). What a worker still copies, about 50 MB under load and half of it on
+its first page, is what it runs: CPython writes the reference count of every object it touches, code
+included, so a page read is a page copied. Compiling every template in the master, or keeping the
+collector off while loading, did not lower it (bench/memory). A new release needs a restart
+(systemctl restart), not a HUP: a HUP re-forks workers from the code the master loaded.
 """
 
 import gc

@@ -290,7 +290,8 @@ if MEILISEARCH_URL:
 # --- Tasks (django-q2) ----------------------------------------------------------------------
 Q_CLUSTER = {
     "name": "tokoku",
-    "workers": env.int("Q_WORKERS", default=2),
+    # One: a shop's jobs are short but a big import, and each worker holds ~20 MB (bench/memory; README).
+    "workers": env.int("Q_WORKERS", default=1),
     "timeout": 300,
     "retry": 360,
     "max_attempts": 3,

