@@ -15,11 +15,7 @@ import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
-import openpyxl
 from django.utils.translation import gettext as _
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.comments import Comment
-from openpyxl.styles import Font
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +107,8 @@ def _open_xlsx(raw, sheet_name):
     raw.seek(0)
     _check_unpacked_size(raw)
     raw.seek(0)
+    import openpyxl  # only when a workbook is read or written: ~5 MB in every process otherwise (bench/memory)
+
     try:
         workbook = openpyxl.load_workbook(raw, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged workbook
@@ -283,6 +281,10 @@ def write_xlsx(
     `header_notes` (one text or None per header) become comments on the header cells, which
     Excel and LibreOffice show when the pointer rests on them.
     """
+    import openpyxl  # see _open_xlsx
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+
     workbook = openpyxl.Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet_title)
     if row_count is not None:
@@ -311,7 +313,7 @@ def write_xlsx(
 
 
 def _bold_row(worksheet, values, bold):
-    cells = [WriteOnlyCell(worksheet, value=value) for value in values]
+    cells = [_cell(worksheet, value) for value in values]
     for cell in cells:
         cell.font = bold
         if isinstance(cell.value, str):
@@ -322,7 +324,7 @@ def _bold_row(worksheet, values, bold):
 def _formatted(worksheet, value, number_format):
     if number_format is None or not isinstance(value, int | float):
         return xlsx_cell(worksheet, value)
-    cell = WriteOnlyCell(worksheet, value=value)
+    cell = _cell(worksheet, value)
     cell.number_format = number_format
     return cell
 
@@ -331,10 +333,16 @@ def xlsx_cell(worksheet, value):
     """`value` as it may go into a write-only sheet: text is stored as text, which Excel and
     LibreOffice show and never run, even when it reads "=HYPERLINK(…)"."""
     if isinstance(value, str) and value.startswith(_XLSX_RETYPED_STARTS):
-        cell = WriteOnlyCell(worksheet, value=value)
+        cell = _cell(worksheet, value)
         cell.data_type = "s"
         return cell
     return value
+
+
+def _cell(worksheet, value):
+    from openpyxl.cell import WriteOnlyCell  # see _open_xlsx
+
+    return WriteOnlyCell(worksheet, value=value)
 
 
 def write_csv(target, headers, rows):

@@ -11,9 +11,6 @@ import logging
 
 import requests
 from django.conf import settings
-from posthog import Posthog
-from posthog.capture_mode import CaptureMode
-from posthog.request import APIError
 
 # A send holds up the outbox's other messages while it waits: PostHog answers in well under a second.
 TIMEOUT_SECONDS = 5
@@ -41,6 +38,10 @@ def is_configured():
 
 @functools.lru_cache(maxsize=4)
 def _client(api_key, host, timeout):
+    # The SDK is loaded by the worker that sends, only with a key: ~3 MB in every process otherwise (bench/memory).
+    from posthog import Posthog
+    from posthog.capture_mode import CaptureMode
+
     client = Posthog(
         api_key,
         host=host,
@@ -64,6 +65,8 @@ def _client(api_key, host, timeout):
 def capture(event, *, distinct_id, properties, timestamp, uuid):
     """Send one event; returns once PostHog accepted it. `uuid` is the event's own id: PostHog
     keeps one event per id, so an event sent twice (a worker killed before marking it) counts once."""
+    from posthog.request import APIError  # see _client
+
     client = _client(settings.POSTHOG_KEY, settings.POSTHOG_HOST, TIMEOUT_SECONDS)
     try:
         client.capture(event, distinct_id=distinct_id, properties=properties, timestamp=timestamp, uuid=uuid)
