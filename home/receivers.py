@@ -13,6 +13,7 @@ PAGE_SIGNALS = (page_published, page_unpublished, post_page_move)
 SHOWN_ON_PAGES = (
     "shop.Product",
     "shop.ProductImage",
+    "shop.ProductVariant",
     "shop.Category",
     "shop.StockMovement",
     "home.StoreSettings",

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from home.page_cache import VERSION_KEY as CATALOG_VERSION_KEY
 from shop.cart.locks import lock_cart, lock_visitor_cart
 from shop.cart.models import Cart, CartItem
-from shop.catalog.models import Product
+from shop.catalog.models import Product, ProductVariant
 
 # The session holds a token of its own rather than Django's session key, which login rotates.
 SESSION_CART_TOKEN = "cart_token"
@@ -39,6 +39,7 @@ class CartChange:
     quantity: int
     message: str
     capped: bool = False
+    variant: ProductVariant | None = None
 
 
 @dataclass
@@ -46,28 +47,37 @@ class CartLine:
     item: CartItem
     product: Product
     quantity: int
+    variant: ProductVariant | None = None
+
+    def __post_init__(self):
+        if self.variant is None:
+            self.variant = self.item.variant
+
+    @property
+    def name(self):
+        return self.variant.display_name
 
     @property
     def unit_price(self):
-        return self.product.price
+        return self.variant.price
 
     @property
     def line_total(self):
-        return self.product.price * self.quantity
+        return self.variant.price * self.quantity
 
     @property
     def weight_grams(self):
-        return self.product.weight_grams * self.quantity
+        return self.variant.weight_grams * self.quantity
 
     @property
     def problem(self):
         """Why this line cannot be ordered as it is, or "" when it can."""
-        if not self.product.is_active:
+        if not self.product.is_active or not self.variant.is_active:
             return _("Produk ini tidak dijual lagi. Hapus dari keranjang.")
-        if self.product.stock <= 0:
+        if self.variant.stock <= 0:
             return _("Stok habis. Hapus dari keranjang.")
-        if self.quantity > self.product.stock:
-            return _("Stok tinggal %(stock)s. Kurangi jumlahnya.") % {"stock": self.product.stock}
+        if self.quantity > self.variant.stock:
+            return _("Stok tinggal %(stock)s. Kurangi jumlahnya.") % {"stock": self.variant.stock}
         return ""
 
 
@@ -114,8 +124,10 @@ def get_cart(request, *, create=False):
 def cart_contents(cart):
     if cart is None:
         return CartContents()
-    items = cart.items.select_related("product").order_by("added_at", "pk")
-    return CartContents([CartLine(item, item.product, item.quantity) for item in items])
+    items = cart.items.select_related("product", "variant").order_by("added_at", "pk")
+    for item in items:
+        item.variant.product = item.product  # display_name reads it: no query per line
+    return CartContents([CartLine(item, item.product, item.quantity, item.variant) for item in items])
 
 
 def cart_summary(request):
@@ -134,7 +146,7 @@ def cart_summary(request):
     # A price change moves the total: a summary counts only under the catalog version it was made in.
     if kept is not None and kept["catalog"] == found.get(CATALOG_VERSION_KEY):
         return kept["summary"]
-    totals = items.aggregate(count=Sum("quantity"), total=Sum(F("quantity") * F("product__price")))
+    totals = items.aggregate(count=Sum("quantity"), total=Sum(F("quantity") * F("variant__price")))
     summary = {"count": totals["count"] or 0, "total": totals["total"] or 0}
     cache.set(key, {"catalog": found.get(CATALOG_VERSION_KEY), "summary": summary}, SUMMARY_SECONDS)
     return summary
@@ -151,38 +163,46 @@ def forget_summaries(cart_ids):
     transaction.on_commit(lambda: cache.delete_many(keys))
 
 
-def add_to_cart(cart, product_id, quantity):
-    """Add `quantity` more of a product, capped at its current stock."""
+def add_to_cart(cart, product_id, quantity, *, variant_id=None):
+    """Add `quantity` more of a product's variant (`variant_id`, or the only variant of a product
+    without options), capped at its current stock."""
     _check_quantity(quantity, minimum=1)
     with transaction.atomic():
         lock_cart(cart)
-        product = _sellable_product(product_id)
-        item = cart.items.filter(product=product).first()
-        return _store(cart, product, item, (item.quantity if item else 0) + quantity)
+        variant = _sellable_variant(product_id, variant_id)
+        item = cart.items.filter(variant=variant).first()
+        return _store(cart, variant, item, (item.quantity if item else 0) + quantity)
 
 
-def change_quantity(cart, product_id, quantity):
+def change_quantity(cart, product_id, quantity, *, variant_id=None):
     """Set a line's quantity, capped at current stock; 0 removes the line."""
     _check_quantity(quantity, minimum=0)
     if quantity == 0:
-        return remove_from_cart(cart, product_id)
+        return remove_from_cart(cart, product_id, variant_id=variant_id)
     with transaction.atomic():
         lock_cart(cart)
-        item = cart.items.select_related("product").filter(product_id=product_id).first()
-        if item is None:
-            raise CartError(_("Produk itu tidak ada di keranjang Anda."))
-        product = _sellable_product(product_id)
-        return _store(cart, product, item, quantity)
+        item = _line(cart, product_id, variant_id)
+        variant = _sellable_variant(item.product_id, item.variant_id)
+        return _store(cart, variant, item, quantity)
 
 
-def remove_from_cart(cart, product_id):
+def remove_from_cart(cart, product_id, *, variant_id=None):
     with transaction.atomic():
         lock_cart(cart)
-        item = cart.items.select_related("product").filter(product_id=product_id).first()
-        if item is None:
-            raise CartError(_("Produk itu tidak ada di keranjang Anda."))
+        item = _line(cart, product_id, variant_id)
         item.delete()
-    return CartChange(item.product, 0, _("%(name)s dihapus dari keranjang.") % {"name": item.product.name})
+    name = item.variant.display_name
+    return CartChange(item.product, 0, _("%(name)s dihapus dari keranjang.") % {"name": name}, variant=item.variant)
+
+
+def _line(cart, product_id, variant_id):
+    """The cart's line of this variant; without one named, the product's line when it has one only."""
+    lines = cart.items.select_related("product", "variant")
+    lines = lines.filter(variant_id=variant_id) if variant_id is not None else lines.filter(product_id=product_id)
+    found = list(lines[:2])
+    if len(found) != 1:
+        raise CartError(_("Produk itu tidak ada di keranjang Anda."))
+    return found[0]
 
 
 def clear_cart(cart):
@@ -204,11 +224,11 @@ def merge_session_cart(request, user):
             return []
         account_cart = Cart.objects.get_or_create(user=user)[0]
         lock_cart(account_cart)
-        for item in session_cart.items.select_related("product"):
-            existing = account_cart.items.filter(product=item.product).first()
+        for item in session_cart.items.select_related("product", "variant"):
+            existing = account_cart.items.filter(variant=item.variant).first()
             wanted = (existing.quantity if existing else 0) + item.quantity
             try:
-                change = _store(account_cart, item.product, existing, wanted)
+                change = _store(account_cart, item.variant, existing, wanted)
             except CartError as error:
                 notes.append(str(error))
                 continue
@@ -225,39 +245,54 @@ def _check_quantity(quantity, *, minimum):
         )
 
 
-def _sellable_product(product_id):
-    product = Product.objects.filter(pk=product_id).first()
-    if product is None or not product.is_active:
+def _sellable_variant(product_id, variant_id):
+    variants = ProductVariant.objects.select_related("product")
+    if variant_id is not None:
+        variant = variants.filter(pk=variant_id).first()
+        if variant is not None and product_id is not None and str(variant.product_id) != str(product_id):
+            variant = None
+    else:
+        product = Product.objects.filter(pk=product_id).first()
+        if product is not None and product.has_options and product.is_active:
+            raise CartError(
+                _("Pilih %(options)s %(name)s dulu.")
+                % {"options": " & ".join(product.option_names), "name": product.name}
+            )
+        found = list(variants.filter(product_id=product_id)[:2])
+        variant = found[0] if len(found) == 1 else None
+    if variant is None or not variant.product.is_active or not variant.is_active:
         raise CartError(_("Produk itu tidak tersedia."))
-    if product.stock <= 0:
-        raise CartError(_("Maaf, %(name)s sedang habis.") % {"name": product.name})
-    return product
+    if variant.stock <= 0:
+        raise CartError(_("Maaf, %(name)s sedang habis.") % {"name": variant.display_name})
+    return variant
 
 
-def _store(cart, product, item, wanted):
-    if not product.is_active or product.stock <= 0:
-        raise CartError(_("Maaf, %(name)s sedang habis.") % {"name": product.name})
-    quantity = min(wanted, product.stock, MAX_QUANTITY)
+def _store(cart, variant, item, wanted):
+    product = variant.product
+    name = variant.display_name
+    if not product.is_active or not variant.is_active or variant.stock <= 0:
+        raise CartError(_("Maaf, %(name)s sedang habis.") % {"name": name})
+    quantity = min(wanted, variant.stock, MAX_QUANTITY)
     if item is None:
         if cart.items.count() >= MAX_LINES:
             raise CartError(
                 _("Keranjang sudah berisi %(count)s produk berbeda. Pesan dulu isinya, lalu belanja lagi.")
                 % {"count": MAX_LINES}
             )
-        item = CartItem.objects.create(cart=cart, product=product, quantity=quantity)
+        item = CartItem.objects.create(cart=cart, product=product, variant=variant, quantity=quantity)
     elif item.quantity != quantity:
         item.quantity = quantity
         item.save(update_fields=["quantity"])
     Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
-    if quantity < wanted and quantity < product.stock:
-        message = _("%(name)s paling banyak %(quantity)s per pesanan.") % {"name": product.name, "quantity": quantity}
-        return CartChange(product, quantity, message, capped=True)
+    if quantity < wanted and quantity < variant.stock:
+        message = _("%(name)s paling banyak %(quantity)s per pesanan.") % {"name": name, "quantity": quantity}
+        return CartChange(product, quantity, message, capped=True, variant=variant)
     if quantity < wanted:
         message = _("Stok %(name)s tinggal %(stock)s, jadi jumlah di keranjang %(quantity)s.") % {
-            "name": product.name,
-            "stock": product.stock,
+            "name": name,
+            "stock": variant.stock,
             "quantity": quantity,
         }
-        return CartChange(product, quantity, message, capped=True)
-    message = _("%(name)s: %(quantity)s di keranjang.") % {"name": product.name, "quantity": quantity}
-    return CartChange(product, quantity, message)
+        return CartChange(product, quantity, message, capped=True, variant=variant)
+    message = _("%(name)s: %(quantity)s di keranjang.") % {"name": name, "quantity": quantity}
+    return CartChange(product, quantity, message, variant=variant)

@@ -12,9 +12,11 @@ from wagtail.models import Orderable
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
-# The highest price a product may have: Rp 999.999.999.999. Any cart of such products, at the
-# highest quantity a cart allows, still totals far below what the rupiah columns hold.
-MAX_PRICE = 999_999_999_999
+from shop.catalog.variants import MAX_PRICE, ProductVariant
+
+# MAX_PRICE, the highest price a product or variant may have: Rp 999.999.999.999. Any cart of such
+# products, at the highest quantity a cart allows, still totals far below what the rupiah columns hold.
+__all__ = ["MAX_PRICE", "Category", "Product", "ProductImage", "ProductVariant"]
 
 
 class Category(models.Model):
@@ -85,8 +87,16 @@ class Product(index.Indexed, ClusterableModel):
         help_text=_("Harga sebelum diskon, ditampilkan dicoret."),
     )
     weight_grams = models.PositiveIntegerField(_("berat (gram)"), default=0)
+    # The sum of the variants' stock (shop.catalog.variants), kept by shop.inventory.services.
     stock = models.IntegerField(_("stok"), default=0, editable=False)
     is_active = models.BooleanField(_("aktif"), default=True, help_text=_("Produk nonaktif tidak tampil di toko."))
+    option1_name = models.CharField(
+        _("jenis pilihan 1"),
+        max_length=30,
+        blank=True,
+        help_text=_("Misalnya Warna. Kosongkan bila produk tanpa varian."),
+    )
+    option2_name = models.CharField(_("jenis pilihan 2"), max_length=30, blank=True, help_text=_("Misalnya Ukuran."))
     description = RichTextField(_("deskripsi"), blank=True)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     updated_at = models.DateTimeField(_("diubah"), auto_now=True)
@@ -126,6 +136,39 @@ class Product(index.Indexed, ClusterableModel):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.sync_default_variant()
+
+    def sync_default_variant(self):
+        """A product without options sells through exactly one variant carrying its own SKU, price and
+        weight: made with the product, and following it whenever the product is saved."""
+        if self.has_options:
+            return
+        variants = list(ProductVariant.objects.filter(product=self).order_by("sort_order", "pk")[:2])
+        if not variants:
+            ProductVariant.objects.create(
+                product=self, sku=self.sku, price=self.price, weight_grams=self.weight_grams, sort_order=0
+            )
+        elif len(variants) == 1 and not variants[0].label:
+            ProductVariant.objects.filter(pk=variants[0].pk).update(
+                sku=self.sku, price=self.price, weight_grams=self.weight_grams, is_active=True
+            )
+
+    @property
+    def has_options(self):
+        return bool(self.option1_name or self.option2_name)
+
+    @property
+    def option_names(self):
+        return [name for name in (self.option1_name, self.option2_name) if name]
+
+    def default_variant(self):
+        """The variant a product without options is sold as; None when it has options (pick one)."""
+        if self.has_options:
+            return None
+        return ProductVariant.objects.filter(product=self).order_by("sort_order", "pk").first()
 
     def get_absolute_url(self):
         # Product pages are served by the storefront's catalog page (home.CatalogPage), whose

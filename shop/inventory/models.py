@@ -2,9 +2,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shop.catalog.variants import name_both
+
 
 class StockMovement(models.Model):
-    """One change of a product's stock. For every product, stock == sum(delta)."""
+    """One change of a variant's stock. For every variant, and so for every product, stock == sum(delta)."""
 
     class Reason(models.TextChoices):
         OPENING = "opening", _("Stok awal")
@@ -20,6 +22,14 @@ class StockMovement(models.Model):
     product = models.ForeignKey(
         "shop.Product",
         verbose_name=_("produk"),
+        on_delete=models.PROTECT,
+        related_name="stock_movements",
+        db_index=False,
+    )
+    # The product too, so a product's history reads one table; always the variant's product.
+    variant = models.ForeignKey(
+        "shop.ProductVariant",
+        verbose_name=_("varian"),
         on_delete=models.PROTECT,
         related_name="stock_movements",
         db_index=False,
@@ -49,7 +59,14 @@ class StockMovement(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("pergerakan stok")
         verbose_name_plural = _("pergerakan stok")
-        indexes = [models.Index(fields=["product", "-created_at"], name="stockmovement_product_time")]
+        indexes = [
+            models.Index(fields=["product", "-created_at"], name="stockmovement_product_time"),
+            models.Index(fields=["variant", "-created_at"], name="stockmovement_variant_time"),
+        ]
 
     def __str__(self):
         return f"{self.product} {self.delta:+d} ({self.get_reason_display()})"
+
+    def save(self, *args, **kwargs):
+        name_both(self)
+        super().save(*args, **kwargs)

@@ -1,7 +1,7 @@
 """Every model of the shop app, wherever its domain keeps it, so `shop.models.Order` works as before."""
 
 from shop.cart.models import Cart, CartItem
-from shop.catalog.models import Category, Product, ProductImage
+from shop.catalog.models import Category, Product, ProductImage, ProductVariant
 from shop.checkout.models import Address, DailyOrderCounter
 from shop.imports.models import ProductImport
 from shop.inventory.models import StockMovement
@@ -43,6 +43,7 @@ __all__ = [
     "Product",
     "ProductImage",
     "ProductImport",
+    "ProductVariant",
     "Province",
     "ShippingRate",
     "ShippingRule",

@@ -21,6 +21,7 @@ class Shortage:
     name: str
     requested: int
     available: int
+    variant_id: int | None = None
 
 
 class InsufficientStock(OrderError):

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Case, F, Q, When
 from django.utils.translation import gettext_lazy as _
 
+from shop.catalog.variants import name_both
 from shop.shipping.parcels import ParcelState
 
 from .status import UNPAID, OrderStatus
@@ -122,6 +123,10 @@ class OrderLine(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey("shop.Product", verbose_name=_("produk"), on_delete=models.PROTECT, related_name="+")
+    # What was bought; its name ("Hijab Voal — Navy"), SKU, price and weight are copied below.
+    variant = models.ForeignKey(
+        "shop.ProductVariant", verbose_name=_("varian"), on_delete=models.PROTECT, related_name="+"
+    )
     sku = models.CharField(_("SKU"), max_length=64)
     name = models.CharField(_("nama"), max_length=200)
     unit_price = models.PositiveBigIntegerField(_("harga satuan"))
@@ -136,6 +141,10 @@ class OrderLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.name}"
+
+    def save(self, *args, **kwargs):
+        name_both(self)
+        super().save(*args, **kwargs)
 
     @property
     def line_total(self):

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 import shop.orders
-from shop.catalog.models import Product
+from shop.catalog.models import Product, ProductVariant
 from shop.inventory.models import StockMovement
 from shop.notifications.models import Notification
 from shop.orders.models import Order, OrderEvent, OrderLine
@@ -34,6 +34,7 @@ HOW_TO_CHANGE = (
 RELEASED = {
     "confirm_payment_v1.sql": "e11ffae6934aa36d471cff51165535f034eb10f1e2064af3b71302b3ca0f1f4c",
     "confirm_payment_v2.sql": "a9e4b8c6c1a3d1a01475fddb9d841e4dfa7a7f52bc71756ab3fb77df968339a2",
+    "confirm_payment_v3.sql": "92df64f3a75ee3f19d5efa56272bea47de010e633e791d5814f13a2406f38c3e",
 }
 
 # The columns (name:type, ? for NULL allowed) of every table the function reads or writes, as the
@@ -59,17 +60,22 @@ WRITTEN_AGAINST = {
         "tracking_state:CharField tracking_status:CharField tracking_checked_at:DateTimeField? "
     ),
     "shop_orderline": (
-        "id:BigAutoField order_id:ForeignKey product_id:ForeignKey sku:CharField name:CharField "
+        "id:BigAutoField order_id:ForeignKey product_id:ForeignKey variant_id:ForeignKey sku:CharField name:CharField "
         "unit_price:PositiveBigIntegerField quantity:PositiveIntegerField weight_grams:PositiveIntegerField "
     ),
     "shop_product": (
         "id:BigAutoField sku:CharField name:CharField slug:SlugField category_id:ForeignKey? "
         "price:PositiveBigIntegerField compare_at_price:PositiveBigIntegerField? "
         "weight_grams:PositiveIntegerField stock:IntegerField is_active:BooleanField description:TextField "
-        "created_at:DateTimeField updated_at:DateTimeField "
+        "created_at:DateTimeField updated_at:DateTimeField option1_name:CharField option2_name:CharField "
+    ),
+    "shop_productvariant": (
+        "id:BigAutoField sort_order:IntegerField? product_id:ParentalKey sku:CharField option1:CharField "
+        "option2:CharField price:PositiveBigIntegerField weight_grams:PositiveIntegerField stock:IntegerField "
+        "is_active:BooleanField "
     ),
     "shop_stockmovement": (
-        "id:BigAutoField product_id:ForeignKey delta:IntegerField reason:CharField order_id:ForeignKey? "
+        "id:BigAutoField product_id:ForeignKey variant_id:ForeignKey delta:IntegerField reason:CharField order_id:ForeignKey? "
         "actor_id:ForeignKey? note:CharField created_at:DateTimeField "
     ),
     "shop_paymentproof": (
@@ -86,9 +92,9 @@ WRITTEN_AGAINST = {
         "sent_at:DateTimeField? attempts:PositiveSmallIntegerField last_error:TextField skipped:BooleanField "
     ),
 }
-FENCED_MODELS = (Order, OrderLine, Product, StockMovement, PaymentProof, OrderEvent, Notification)
+FENCED_MODELS = (Order, OrderLine, Product, ProductVariant, StockMovement, PaymentProof, OrderEvent, Notification)
 # Strings in the function that are neither a status, a reason, a kind nor an outcome.
-PLAIN_SQL_STRINGS = {"", "{}", "[]", ", ", "stock of order % changed under its lock"}
+PLAIN_SQL_STRINGS = {"", "{}", "[]", ", ", "stock of order % changed under its lock", " — ", " / "}
 
 
 def versions():

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from shop.inventory.locks import lock_order
 from shop.inventory.models import StockMovement
-from shop.inventory.services import move_stock
+from shop.inventory.services import move_variant_stock
 from shop.notifications import outbox
 from shop.orders import policy
 from shop.orders.status import OrderStatus, require
@@ -61,16 +61,11 @@ def cancel_order(order, actor, reason, *, transition="cancel"):
 
 
 def _give_back_stock(order, actor):
-    taken = (
-        StockMovement.objects.filter(order=order).values("product_id").annotate(net=Sum("delta")).order_by("product_id")
+    taken = StockMovement.objects.filter(order=order).values("variant_id").annotate(net=Sum("delta")).order_by()
+    move_variant_stock(
+        {row["variant_id"]: -row["net"] for row in taken},
+        StockMovement.Reason.CANCELLATION,
+        actor=actor,
+        order=order,
+        note=order.number,
     )
-    for row in taken:
-        if row["net"]:
-            move_stock(
-                row["product_id"],
-                -row["net"],
-                StockMovement.Reason.CANCELLATION,
-                actor=actor,
-                order=order,
-                note=order.number,
-            )

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shop.inventory.locks import lock_order, lock_products
+from shop.inventory.locks import lock_order, lock_variants
 from shop.inventory.models import StockMovement
-from shop.inventory.services import move_stock
+from shop.inventory.services import move_variant_stock
 from shop.notifications import outbox
 from shop.orders.errors import InsufficientStock, InvalidTransition, OrderError, Shortage
 from shop.orders.models import Order, PaymentMethod
@@ -67,7 +67,8 @@ def submit_payment_proof(order, actor, uploaded_file):
 def confirm_payment(order, actor, *, note=""):
     """Payment received (CS L1, or a verified gateway callback): take the stock, move to `processed`.
 
-    Locks the order, then its products in ascending primary key, checks every line and takes
+    Locks the order, then its variants in ascending primary key (then their products), checks
+    every line and takes
     the stock with conditional updates, all in one transaction. An order already paid is
     returned unchanged, so stock is taken once however often this is called.
 
@@ -95,7 +96,7 @@ def confirm_payment_reporting(order, actor, *, note=""):
 CONFIRM_IN_DATABASE = (
     "SELECT r.outcome, r.shortages, (r.o).* FROM shop_confirm_payment(%s, %s, %s, %s, %s, %s, %s) AS r"
 )
-# What the database function reports (shop/orders/sql/confirm_payment_v2.sql); a test holds the two to the same set.
+# What the database function reports (shop/orders/sql/confirm_payment_v3.sql); a test holds the two to the same set.
 MISSING, ALREADY_PAID, INVALID, SHORT, PROCESSED = OUTCOMES = ("missing", "already", "invalid", "short", "processed")
 _ORDER_COLUMNS = [field.column for field in Order._meta.concrete_fields]
 _ORDER_ATTNAMES = [field.attname for field in Order._meta.concrete_fields]
@@ -155,13 +156,13 @@ def _confirm_in_python(order, actor, *, note=""):
             return refreshed(order, locked), False
         require(locked, "confirm_payment")
         needed = Counter()
-        for product_id, quantity in locked.lines.values_list("product_id", "quantity"):
-            needed[product_id] += quantity
-        products = lock_products(needed)
+        for variant_id, quantity in locked.lines.values_list("variant_id", "quantity"):
+            needed[variant_id] += quantity
+        variants = lock_variants(needed)
         shortages = [
-            Shortage(product_id, products[product_id].name, quantity, products[product_id].stock)
-            for product_id, quantity in sorted(needed.items())
-            if products[product_id].stock < quantity
+            Shortage(variants[pk].product_id, variants[pk].locked_name, quantity, variants[pk].stock, pk)
+            for pk, quantity in sorted(needed.items())
+            if variants[pk].stock < quantity
         ]
         if shortages:
             error = InsufficientStock(shortages)
@@ -169,10 +170,13 @@ def _confirm_in_python(order, actor, *, note=""):
             locked.attention_note = str(error)
             locked.save(update_fields=["needs_attention", "attention_note", "updated_at"])
         else:
-            for product_id, quantity in sorted(needed.items()):
-                move_stock(
-                    product_id, -quantity, StockMovement.Reason.SALE, actor=actor, order=locked, note=locked.number
-                )
+            move_variant_stock(
+                {pk: -quantity for pk, quantity in needed.items()},
+                StockMovement.Reason.SALE,
+                actor=actor,
+                order=locked,
+                note=locked.number,
+            )
             now = timezone.now()
             from_status = locked.status
             locked.status = OrderStatus.PROCESSED

@@ -10,10 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shop.cart.services import MAX_QUANTITY
-from shop.catalog.models import Product
+from shop.catalog.models import ProductVariant
 from shop.checkout.order_numbers import next_order_number
 from shop.core.money import format_rupiah
 from shop.core.text import one_line
+from shop.inventory.locks import share_lock_lines
 from shop.notifications import outbox
 from shop.orders.errors import InsufficientStock, OrderError, PriceChange, PriceChanged, Shortage
 from shop.orders.models import Order, OrderLine, PaymentMethod
@@ -60,8 +61,9 @@ def place_order(
 ):
     """Create an order in `pending_payment` from what the buyer saw at checkout; takes no stock.
 
-    items:    [{"product_id": int, "quantity": int, "unit_price": int}], unit_price being the
-              price the buyer saw.
+    items:    [{"variant_id": int, "quantity": int, "unit_price": int}], unit_price being the
+              price the buyer saw; "product_id" instead of "variant_id" names a product
+              without options (its one variant).
     address:  recipient_name, phone, email, province, city, district, postal_code, street; and
               village and region_code (the village's Kemendagri code) when it was picked from
               the region list.
@@ -89,26 +91,29 @@ def place_order(
     now = timezone.now()
 
     with transaction.atomic():
-        products = Product.objects.in_bulk(wanted)
+        variants = ProductVariant.objects.select_related("product").in_bulk(wanted)
         shortages = []
         price_changes = []
-        for product_id, (quantity, seen_price) in wanted.items():
-            product = products.get(product_id)
-            if product is None:
+        for variant_id, (quantity, seen_price) in wanted.items():
+            variant = variants.get(variant_id)
+            if variant is None:
                 raise OrderError(_("Salah satu produk di keranjang sudah tidak ada. Muat ulang keranjang Anda."))
-            if not product.is_active or quantity > product.stock:
+            sellable = variant.is_active and variant.product.is_active
+            if not sellable or quantity > variant.stock:
                 shortages.append(
-                    Shortage(product_id, product.name, quantity, product.stock if product.is_active else 0)
+                    Shortage(
+                        variant.product_id, variant.display_name, quantity, variant.stock if sellable else 0, variant_id
+                    )
                 )
-            elif seen_price != product.price:
-                price_changes.append(PriceChange(product_id, product.name, seen_price, product.price))
+            elif seen_price != variant.price:
+                price_changes.append(PriceChange(variant.product_id, variant.display_name, seen_price, variant.price))
         if shortages:
             raise InsufficientStock(shortages)
         if price_changes:
             raise PriceChanged(price_changes)
 
-        subtotal = sum(products[pk].price * quantity for pk, (quantity, _price) in wanted.items())
-        weight = sum(products[pk].weight_grams * quantity for pk, (quantity, _price) in wanted.items())
+        subtotal = sum(variants[pk].price * quantity for pk, (quantity, _price) in wanted.items())
+        weight = sum(variants[pk].weight_grams * quantity for pk, (quantity, _price) in wanted.items())
         amount = subtotal + shipping["cost"]
         channel = _payment_channel(payment_method, payment_channel, amount)
         fee = tripay.customer_fee(channel, amount) if channel else 0
@@ -140,17 +145,19 @@ def place_order(
             amount=amount + fee,
             use_unique_code=use_unique_code,
         )
-        # Each line's foreign-key check share-locks its product: take them in ascending pk, the
-        # order confirm_payment locks products in, or a checkout and a confirmation can deadlock.
+        # Each line's foreign-key checks share-lock its variant and product: take them in ascending
+        # pk, the order confirm_payment locks them in, or a checkout and a confirmation can deadlock.
+        share_lock_lines(list(wanted), {variant.product_id for variant in variants.values()})
         OrderLine.objects.bulk_create(
             OrderLine(
                 order=order,
-                product=products[pk],
-                sku=products[pk].sku,
-                name=products[pk].name,
-                unit_price=products[pk].price,
+                product=variants[pk].product,
+                variant=variants[pk],
+                sku=variants[pk].sku,
+                name=variants[pk].display_name,
+                unit_price=variants[pk].price,
                 quantity=quantity,
-                weight_grams=products[pk].weight_grams,
+                weight_grams=variants[pk].weight_grams,
             )
             for pk, (quantity, _price) in sorted(wanted.items())
         )
@@ -200,24 +207,44 @@ def _create_order(fields, *, amount, use_unique_code):
 
 
 def _order_items(items):
-    """{product_id: (quantity, seen unit price)}, in the buyer's order; one entry per product."""
+    """{variant_id: (quantity, seen unit price)}, in the buyer's order; one entry per variant."""
     wanted = {}
-    for item in items or ():
+    items = list(items or ())
+    sole = _sole_variants(
+        item.get("product_id") for item in items if isinstance(item, dict) and "variant_id" not in item
+    )
+    for item in items:
         try:
-            product_id, quantity, seen_price = int(item["product_id"]), item["quantity"], item["unit_price"]
+            variant_id = int(item["variant_id"]) if "variant_id" in item else sole[int(item["product_id"])]
+            quantity, seen_price = item["quantity"], item["unit_price"]
         except (KeyError, TypeError, ValueError):
             raise OrderError(_("Isi keranjang tidak valid. Muat ulang keranjang Anda.")) from None
         if not _is_whole(quantity) or not 1 <= quantity <= MAX_QUANTITY or not _is_whole(seen_price) or seen_price < 0:
             raise OrderError(_("Jumlah atau harga di keranjang tidak valid. Muat ulang keranjang Anda."))
-        if product_id in wanted:
-            earlier_quantity, earlier_price = wanted[product_id]
+        if variant_id in wanted:
+            earlier_quantity, earlier_price = wanted[variant_id]
             if earlier_price != seen_price:
                 raise OrderError(_("Isi keranjang tidak valid. Muat ulang keranjang Anda."))
             quantity += earlier_quantity
-        wanted[product_id] = (quantity, seen_price)
+        wanted[variant_id] = (quantity, seen_price)
     if not wanted:
         raise OrderError(_("Keranjang Anda kosong."))
     return wanted
+
+
+def _sole_variants(product_ids):
+    """{product_id: its variant} for products named without a variant; a product with several
+    variants (or none) is left out, so its line is refused as invalid."""
+    ids = set()
+    for value in product_ids:
+        try:
+            ids.add(int(value))
+        except (TypeError, ValueError):
+            continue
+    found = {}
+    for product_id, variant_id in ProductVariant.objects.filter(product_id__in=ids).values_list("product_id", "pk"):
+        found.setdefault(product_id, []).append(variant_id)
+    return {product_id: pks[0] for product_id, pks in found.items() if len(pks) == 1}
 
 
 def _order_address(address):
