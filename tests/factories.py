@@ -43,6 +43,68 @@ def product(stock=0, **fields):
     return created
 
 
+def variant_product(options, *, option_name="Warna", price=85_000, **fields):
+    """A product with options: `options` maps an option value to its opening stock, or to
+    (stock, price) for a variant priced apart. Returns (product, {value: variant})."""
+    from shop.models import ProductVariant
+
+    made = product(option1_name=option_name, price=price, **fields)
+    variants = {}
+    for n, (value, spec) in enumerate(options.items()):
+        stock, variant_price = spec if isinstance(spec, tuple) else (spec, price)
+        variants[value] = ProductVariant.objects.create(
+            product=made, sku=f"{made.sku}-{n + 1}", option1=value, price=variant_price, sort_order=n
+        )
+        if stock:
+            set_opening_stock(made, stock, variant=variants[value])
+            variants[value].refresh_from_db(fields=["stock"])
+    made.refresh_from_db(fields=["stock"])
+    return made, variants
+
+
+HIJAB_COLOURS = ("Hitam", "Navy", "Maroon", "Mocca", "Dusty Pink", "Sage")
+
+
+def make_variant_product(variants=None, *, option_names=("Warna",), price=85_000, **fields):
+    """A product with options, its variants made as the admin makes them (stock through the ledger).
+
+    `variants` is a list of (options, stock) or (options, stock, {"price": …, "is_active": …}),
+    options being a value or a tuple of one value per option name. By default: "Hijab Voal" in
+    HIJAB_COLOURS, 5 of each colour but Maroon (sold out), Sage priced Rp 95.000.
+    Returns (product, {label: variant}), labels as ProductVariant.label ("Navy", "Navy / L")."""
+    from shop.models import ProductVariant
+
+    if variants is None:
+        variants = [
+            (colour, 0 if colour == "Maroon" else 5, {"price": 95_000} if colour == "Sage" else {})
+            for colour in HIJAB_COLOURS
+        ]
+        fields.setdefault("name", "Hijab Voal")
+    names = dict(zip(("option1_name", "option2_name"), option_names, strict=False))
+    made = product(price=price, **names, **fields)
+    made_variants = {}
+    for n, (options, stock, *extra) in enumerate(variants):
+        values = options if isinstance(options, tuple) else (options,)
+        attrs = {"price": price, **(extra[0] if extra else {})}
+        option_values = dict(zip(("option1", "option2"), values, strict=False))
+        variant = ProductVariant.objects.create(
+            product=made, sku=f"{made.sku}-V{n + 1}", sort_order=n, **option_values, **attrs
+        )
+        if stock:
+            set_opening_stock(made, stock, variant=variant)
+            variant.refresh_from_db(fields=["stock"])
+        made_variants[variant.label] = variant
+    made.refresh_from_db(fields=["stock"])
+    return made, made_variants
+
+
+def _order_item(thing, quantity):
+    """An order line as place_order takes it, of a product without options or of a variant."""
+    if hasattr(thing, "option1"):
+        return {"variant_id": thing.pk, "quantity": quantity, "unit_price": thing.price}
+    return {"product_id": thing.pk, "quantity": quantity, "unit_price": thing.price}
+
+
 def shipping_address(**fields):
     """A shipping address as place_order takes it."""
     address = {
@@ -71,7 +133,7 @@ def order(user, *lines, payment_method="bank_transfer", shipping_cost=15_000, pa
         payment_channel = payment_channel or "QRIS"
     return place_order(
         user,
-        items=[{"product_id": p.pk, "quantity": quantity, "unit_price": p.price} for p, quantity in lines],
+        items=[_order_item(thing, quantity) for thing, quantity in lines],
         address=shipping_address(),
         shipping={"courier": "JNE", "service": "REG", "cost": shipping_cost},
         payment_method=payment_method,

@@ -16,7 +16,7 @@ from django.db.models import Sum
 from django.test import Client
 from django.urls import reverse
 
-from shop.models import Order, OrderEvent, PaymentProof, Product, StockMovement
+from shop.models import Order, OrderEvent, PaymentProof, Product, ProductVariant, StockMovement
 from shop.services.orders import complete_order, confirm_payment, ship_order, submit_payment_proof
 from tests import factories
 
@@ -73,10 +73,16 @@ def ledger_total(product):
 
 
 def assert_ledger_balances():
-    """For every product, stock == sum of its movements."""
+    """For every variant and every product, stock == sum of its movements; and a product's stock is
+    the sum of its variants'."""
     for product in Product.objects.all():
         moved = ledger_total(product)
         assert product.stock == moved, f"{product} ({product.sku}): stock {product.stock}, movements {moved}"
+        of_variants = sum(product.variants.values_list("stock", flat=True))
+        assert product.stock == of_variants, f"{product}: stock {product.stock}, its variants' {of_variants}"
+    for variant in ProductVariant.objects.all():
+        moved = StockMovement.objects.filter(variant=variant).aggregate(total=Sum("delta"))["total"] or 0
+        assert variant.stock == moved, f"{variant} ({variant.sku}): stock {variant.stock}, movements {moved}"
 
 
 # --- Orders at each stage ----------------------------------------------------------------------

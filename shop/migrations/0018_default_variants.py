@@ -18,31 +18,38 @@ def _table(apps, name):
     return apps.get_model("shop", name)._meta.db_table
 
 
+def _run(schema_editor, sql, params=None):
+    # Data, not schema: a cursor, since MariaDB refuses schema_editor.execute() in RunPython's transaction.
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def add_default_variants(apps, schema_editor):
     quote = schema_editor.quote_name
     variant = quote(_table(apps, "productvariant"))
     product = quote(_table(apps, "product"))
     if schema_editor.connection.vendor == "postgresql":
         # Foreign-key checks now, not at commit: a later migration alters these tables.
-        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE", params=None)
-    schema_editor.execute(
+        _run(schema_editor, "SET CONSTRAINTS ALL IMMEDIATE")
+    _run(
+        schema_editor,
         f"INSERT INTO {variant} (product_id, sku, option1, option2, price, weight_grams, stock, is_active, sort_order) "
         f"SELECT id, sku, '', '', price, weight_grams, stock, %s, 0 FROM {product} ORDER BY id",
-        params=[True],
+        [True],
     )
     for name in LINE_TABLES:
         table = quote(_table(apps, name))
-        schema_editor.execute(
+        _run(
+            schema_editor,
             f"UPDATE {table} SET variant_id = (SELECT v.id FROM {variant} v WHERE v.product_id = {table}.product_id)",
-            params=None,
         )
 
 
 def remove_variants(apps, schema_editor):
     quote = schema_editor.quote_name
     for name in LINE_TABLES:
-        schema_editor.execute(f"UPDATE {quote(_table(apps, name))} SET variant_id = NULL", params=None)
-    schema_editor.execute(f"DELETE FROM {quote(_table(apps, 'productvariant'))}", params=None)
+        _run(schema_editor, f"UPDATE {quote(_table(apps, name))} SET variant_id = NULL")
+    _run(schema_editor, f"DELETE FROM {quote(_table(apps, 'productvariant'))}")
 
 
 class Migration(migrations.Migration):
