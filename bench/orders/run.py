@@ -30,13 +30,17 @@ ROUNDS = 3  # each side measured this many times, alternating; the median is rep
 
 
 def make_products(count, stock):
-    from shop.models import Product
+    from shop.models import Product, ProductVariant
     from shop.services.stock import set_opening_stock
 
     start = Product.objects.count()
     products = Product.objects.bulk_create(
         Product(sku=f"BENCH-{start + n}", name=f"Produk {start + n}", slug=f"bench-{start + n}", price=10_000)
         for n in range(count)
+    )
+    # bulk_create skips Product.save(), which gives a product without options its one variant.
+    ProductVariant.objects.bulk_create(
+        ProductVariant(product=product, sku=product.sku, price=product.price, sort_order=0) for product in products
     )
     for product in products:
         set_opening_stock(product, stock)
@@ -50,8 +54,9 @@ def make_waiting_orders(product_ids):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from shop.models import Order, OrderLine
+    from shop.models import Order, OrderLine, ProductVariant
 
+    variant_of = dict(ProductVariant.objects.filter(product_id__in=product_ids).values_list("product_id", "pk"))
     user, _ = get_user_model().objects.get_or_create(username="bench@toko.com", defaults={"email": "bench@toko.com"})
     start = Order.objects.count()
     deadline = timezone.now() + timedelta(hours=24)
@@ -74,7 +79,15 @@ def make_waiting_orders(product_ids):
         for n in range(len(product_ids))
     )
     OrderLine.objects.bulk_create(
-        OrderLine(order=order, product_id=product_id, sku="BENCH", name="Produk", unit_price=10_000, quantity=1)
+        OrderLine(
+            order=order,
+            product_id=product_id,
+            variant_id=variant_of[product_id],
+            sku="BENCH",
+            name="Produk",
+            unit_price=10_000,
+            quantity=1,
+        )
         for order, product_id in zip(orders, product_ids, strict=True)
     )
     return [order.pk for order in orders]

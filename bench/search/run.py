@@ -147,7 +147,7 @@ def grow_catalog(total):
     pages.setup_bench_django()
     from django.db import connection
 
-    from shop.models import Product
+    from shop.models import Product, ProductVariant
 
     demo = list(Product.objects.filter(sku__startswith="DEMO-").order_by("sku"))
     count = Product.objects.count()
@@ -167,6 +167,11 @@ def grow_catalog(total):
             )
         )
     Product.objects.bulk_create(batch, batch_size=1000)
+    # bulk_create skips Product.save(), which gives a product without options its one variant.
+    ProductVariant.objects.bulk_create(
+        (ProductVariant(product=p, sku=p.sku, price=p.price, weight_grams=p.weight_grams, sort_order=0) for p in batch),
+        batch_size=1000,
+    )
     with connection.cursor() as cursor:
         # A bulk load leaves GIN's pending list long, which every search would read until autovacuum came by.
         cursor.execute("VACUUM ANALYZE shop_product")

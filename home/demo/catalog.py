@@ -236,3 +236,21 @@ PRODUCTS = [
         "Minyak zaitun untuk kulit dan rambut, kemasan kecil.",
     ),
 ]
+
+# Demo products sold in colours or sizes: option type, then (option value, opening stock, price or
+# None for the product's price). The product's own stock above is ignored for these.
+VARIANTS = {
+    "Hijab Segi Empat Voal": (
+        "Warna",
+        [
+            ("Hitam", 15, None),
+            ("Navy", 10, None),
+            ("Maroon", 8, None),
+            ("Mocca", 6, None),
+            ("Dusty Pink", 0, None),
+            ("Sage", 4, None),
+        ],
+    ),
+    "Gamis Katun Rayon": ("Ukuran", [("M", 4, None), ("L", 5, None), ("XL", 2, 199000)]),
+    "Mukena Travel Parasut": ("Ukuran", [("S", 1, None), ("M", 2, None), ("L", 0, None)]),
+}

@@ -25,6 +25,7 @@ from shop.models import (
     PaymentSettings,
     Product,
     ProductImage,
+    ProductVariant,
     ShippingRate,
     ShippingRule,
     ShippingSettings,
@@ -134,6 +135,7 @@ class Command(BaseCommand):
             if Product.objects.filter(sku=sku).exists():
                 continue
             category, colour = categories[category_slug]
+            option_name, variants = demo_catalog.VARIANTS.get(name, ("", []))
             product = Product.objects.create(
                 sku=sku,
                 name=name,
@@ -143,8 +145,20 @@ class Command(BaseCommand):
                 compare_at_price=compare,
                 weight_grams=weight,
                 description=f"<p>{description}</p>",
+                option1_name=option_name,
             )
-            set_opening_stock(product, stock)
+            if not variants:
+                set_opening_stock(product, stock)
+            for order, (value, variant_stock, variant_price) in enumerate(variants):
+                variant = ProductVariant.objects.create(
+                    product=product,
+                    sku=f"{sku}-{_slugify(value).upper()}",
+                    option1=value,
+                    price=variant_price or price,
+                    weight_grams=weight,
+                    sort_order=order,
+                )
+                set_opening_stock(product, variant_stock, variant=variant)
             image = _image(f"Demo {sku}", draw_picture(name, colour, subtitle=category.name))
             ProductImage.objects.create(product=product, image=image, sort_order=0)
             created += 1
