@@ -16,7 +16,7 @@ from shop.orders.services import payment
 from shop.services.orders import cancel_order, confirm_payment
 from shop.services.stock import move_stock
 from tests import factories
-from tests.helpers import assert_ledger_balances, errors, run_together, waiting_order
+from tests.helpers import assert_ledger_balances, desk_url, errors, run_together, signed_in, waiting_order
 
 Status = Order.Status
 server_database = pytest.mark.skipif(
@@ -229,3 +229,15 @@ def test_confirmations_cancellations_and_checkouts_of_many_variants_do_not_deadl
     assert stocks(colours) == {"A": 192, "B": 192, "C": 200, "D": 192}
     assert stocks(sizes) == {"S": 192, "M": 192}
     assert_ledger_balances()
+
+
+@pytest.mark.django_db
+def test_the_verification_desk_shows_the_colour_bought_and_its_own_stock(buyer, cs1_user):
+    hijab, colours = factories.variant_product({"Hitam": 15, "Navy": 2}, name="Hijab Voal")
+    order = waiting_order(buyer, (colours["Navy"], 2))
+    move_stock(hijab.pk, -1, StockMovement.Reason.DAMAGED, variant_id=colours["Navy"].pk)
+
+    html = signed_in(cs1_user).get(desk_url("verification", "inspect", order.pk)).content.decode()
+
+    assert "Hijab Voal — Navy" in html
+    assert "diminta 2, tersedia 1" in html  # Navy's stock, not the hijab's 16

@@ -200,7 +200,7 @@ class OrderActionView(OrderDeskMixin, WagtailAdminTemplateMixin, TemplateView):
                 "action": self.action,
                 "action_url": self.desk_url(self.action.name, self.order.pk),
                 "order_url": self.order_url(self.order),
-                "lines": self.order.lines.select_related("product").order_by("pk"),
+                "lines": self.order.lines.select_related("product", "variant").order_by("pk"),
             }
         )
         return context

@@ -32,11 +32,12 @@ def gateway_context(user, order):
 
 def order_record_context(user, order, view):
     """What the order page shows of the order: lines with current stock, proofs, history, stock movements."""
-    lines = list(order.lines.select_related("product").order_by("pk"))
+    # Stock is the variant's: the colour or size bought, not the product's total.
+    lines = list(order.lines.select_related("product", "variant").order_by("pk"))
     awaiting_stock = order.status in UNPAID
     for line in lines:
-        line.current_stock = line.product.stock
-        line.shortfall = max(0, line.quantity - line.product.stock) if awaiting_stock else 0
+        line.current_stock = line.variant.stock
+        line.shortfall = max(0, line.quantity - line.variant.stock) if awaiting_stock else 0
     proofs_visible = may_see_proofs(user, order)
     proofs = list(order.payment_proofs.select_related("uploaded_by", "reviewed_by")) if proofs_visible else []
     for proof in proofs:
@@ -56,7 +57,7 @@ def order_record_context(user, order, view):
             (p for p in proofs if p.status == PaymentProof.Status.SUBMITTED), proofs[0] if proofs else None
         ),
         "events": order.events.select_related("actor"),
-        "movements": order.stock_movements.select_related("product", "actor").order_by("pk"),
+        "movements": order.stock_movements.select_related("product", "variant", "actor").order_by("pk"),
         "courier_display": courier_name(courier_code_for(order.courier)) if order.courier else "",
         "waiting_since": waiting_since,
         "verification_overdue": order.status == OrderStatus.WAITING_VERIFICATION
