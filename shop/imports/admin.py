@@ -26,7 +26,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button
 
 from shop.catalog.filters import ProductFilterSet
-from shop.catalog.models import Product
+from shop.catalog.models import Product, ProductVariant
 from shop.imports import jobs as product_import
 from shop.imports import pictures, template
 from shop.imports.columns import COLUMNS, HEADERS, accepted_names
@@ -40,7 +40,7 @@ IMPORT_PERMISSION = "shop.import_products"
 EXPORT_PERMISSION = "shop.view_product"
 PAGE_SIZE = 100
 RUPIAH_FORMAT = '"Rp" #,##0'
-COLUMN_WIDTHS = [16, 36, 20, 14, 14, 13, 9, 9, 60, 40]
+COLUMN_WIDTHS = [16, 36, 20, 14, 14, 13, 9, 9, 60, 14, 16, 14, 16, 14, 40]
 
 
 class ImportForm(forms.Form):
@@ -180,6 +180,7 @@ class ImportDetailView(ImportPage):
         pages = max(1, -(-matching // PAGE_SIZE))
         context.update(
             rows=rows,
+            has_variants=any(row.get("parent") for row in rows),
             status=status,
             matching=matching,
             page=page,
@@ -231,10 +232,10 @@ class TemplateDownloadView(ImportPermissionMixin, View):
         return _xlsx_response(
             "templat-impor-produk.xlsx",
             template.headers(),
-            [template.example_row()],
+            template.example_rows(),
             notes=template.notes(),
             header_notes=template.header_notes(),
-            row_count=1,
+            row_count=len(template.HIJAB_COLOURS) + 1,
         )
 
 
@@ -250,15 +251,16 @@ class ExportView(ImportPermissionMixin, View):
             queryset = queryset.filter(pk__in=[product.pk for product in Product.objects.search(query)])
         resource = ProductResource()
         try:
-            products = resource.iter_queryset(resource.filter_export(queryset))
-            rows = (resource.export_resource(product) for product in products)
+            # One row per variant of a product with options (shop.imports.export).
+            rows = resource.export_rows(resource.filter_export(queryset))
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
             headers = resource.get_export_headers()
             if request.GET.get("format") == CSV:
                 return _file_response(
                     f"produk-{stamp}.csv", CONTENT_TYPES[CSV], lambda out: write_csv(out, headers, rows)
                 )
-            return _xlsx_response(f"produk-{stamp}.xlsx", headers, rows, row_count=queryset.count())
+            row_count = ProductVariant.objects.filter(product__in=queryset.values("pk")).count()
+            return _xlsx_response(f"produk-{stamp}.xlsx", headers, rows, row_count=row_count)
         finally:
             resource.close()
 

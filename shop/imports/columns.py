@@ -102,6 +102,51 @@ COLUMNS = [
         False,
         ("keterangan",),
     ),
+    # A product with options (a hijab in six colours) is one row per variant: the rows share the
+    # product's SKU in "SKU induk" and name their options here (shop.imports.variants).
+    Column(
+        "parent_sku",
+        "SKU induk",
+        gettext_lazy(
+            "Hanya untuk produk bervarian: SKU produknya, sama di setiap baris variannya; SKU baris itu "
+            "adalah SKU varian. Kosongkan untuk produk tanpa varian."
+        ),
+        "HJB-VOAL",
+        False,
+        ("sku produk induk", "kode induk"),
+    ),
+    Column(
+        "option1_name",
+        "Jenis pilihan 1",
+        gettext_lazy("Jenis pilihan pertama produk bervarian, sama di setiap barisnya. Misalnya Warna."),
+        "Warna",
+        False,
+        ("jenis varian 1", "nama pilihan 1"),
+    ),
+    Column(
+        "option1",
+        "Pilihan 1",
+        gettext_lazy("Pilihan pertama varian ini. Misalnya Navy."),
+        "Navy",
+        False,
+        ("varian 1", "nilai pilihan 1"),
+    ),
+    Column(
+        "option2_name",
+        "Jenis pilihan 2",
+        gettext_lazy("Jenis pilihan kedua, bila ada. Misalnya Ukuran."),
+        "Ukuran",
+        False,
+        ("jenis varian 2", "nama pilihan 2"),
+    ),
+    Column(
+        "option2",
+        "Pilihan 2",
+        gettext_lazy("Pilihan kedua varian ini, bila ada jenis pilihan 2. Misalnya L."),
+        "L",
+        False,
+        ("varian 2", "nilai pilihan 2"),
+    ),
     Column(
         "image",
         "Gambar",
@@ -117,6 +162,7 @@ COLUMNS = [
 KEYS = [c.key for c in COLUMNS]
 HEADERS = {c.key: c.header for c in COLUMNS}
 REQUIRED_COLUMNS = [c.key for c in COLUMNS if c.required]
+VARIANT_KEYS = ["parent_sku", "option1_name", "option1", "option2_name", "option2"]
 ROW_NUMBER = "__row__"
 # The template's example product is a snack: its category is the shop's own snack category when
 # there is one (found by these words), and blank otherwise, never a category it does not fit.

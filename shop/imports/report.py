@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 logger = logging.getLogger(__name__)
 
 NEW, UPDATE, UNCHANGED, ERROR = "new", "update", "unchanged", "error"
+VARIANT_COLUMNS = ("parent_sku", "option1", "option2")
 STATUS_LABELS = {
     NEW: gettext_lazy("Baru"),
     UPDATE: gettext_lazy("Diperbarui"),
@@ -40,6 +41,8 @@ def write_chunk(result, resource, chunk, dataset, outcome, report):
     """Count one chunk's rows into `outcome`, and write their lines to `report` (when given)."""
     name_at = dataset.headers.index("name") if "name" in dataset.headers else None
     sku_at = dataset.headers.index("sku")
+    # Rows of a product with options name their parent SKU and options, so the preview can group them.
+    variant_at = [dataset.headers.index(key) if key in dataset.headers else None for key in VARIANT_COLUMNS]
     for index, (row_result, (number, _cells)) in enumerate(zip(result.rows, chunk, strict=False), 1):
         values = dataset[index - 1]
         line = {
@@ -47,6 +50,10 @@ def write_chunk(result, resource, chunk, dataset, outcome, report):
             "sku": _text(values[sku_at]),
             "name": _text(values[name_at]) if name_at is not None else "",
         }
+        parent, *options = (_text(values[at]) if at is not None else "" for at in variant_at)
+        if parent:
+            line["parent"] = parent
+            line["options"] = " / ".join(option for option in options if option)
         if row_result.validation_error is not None or row_result.errors:
             line["status"] = ERROR
             line["errors"] = _row_errors(row_result)

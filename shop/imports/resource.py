@@ -9,20 +9,19 @@ it has not got yet (`shop.imports.pictures`). The columns are listed in `shop.im
 each cell is read and written by a widget from `shop.imports.widgets`.
 """
 
-import sqlite3
-
+import tablib
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from import_export import fields, resources
 from import_export.instance_loaders import BaseInstanceLoader
-from wagtail.admin.rich_text.converters.editor_html import EditorHTMLConverter
 
 from shop.catalog.models import MAX_PRICE, Product
 from shop.imports.columns import HEADERS, KEYS, ROW_NUMBER
+from shop.imports.export import export_rows
 from shop.imports.pictures import attach_pictures, galleries
+from shop.imports.variants import VariantRows, parent_of
 from shop.imports.widgets import (
     CategoryWidget,
     DescriptionWidget,
@@ -33,28 +32,19 @@ from shop.imports.widgets import (
     WholeNumberWidget,
     YesNoWidget,
 )
+from shop.imports.writes import (
+    SeenSkus,
+    assign_slugs,
+    clean_rich_text,
+    create_default_variants,
+    default_variant_ids,
+    fill_missing_ids,
+    update_default_variants,
+    update_products,
+)
 from shop.inventory.services import import_stock_levels
 
 MAX_INT = 2_147_483_647
-
-
-class SeenSkus:
-    """The SKUs already read in this import, kept on disk so memory does not grow with the file."""
-
-    def __init__(self):
-        # An empty file name gives a private temporary database, deleted when it is closed.
-        self._db = sqlite3.connect("")
-        self._db.execute("CREATE TABLE seen (sku TEXT PRIMARY KEY, row INTEGER) WITHOUT ROWID")
-
-    def first_row(self, sku, row_number):
-        """The row where `sku` appeared before, or None (and remember this row)."""
-        cursor = self._db.execute("INSERT INTO seen VALUES (?, ?) ON CONFLICT(sku) DO NOTHING", (sku, row_number))
-        if cursor.rowcount:
-            return None
-        return self._db.execute("SELECT row FROM seen WHERE sku = ?", (sku,)).fetchone()[0]
-
-    def close(self):
-        self._db.close()
 
 
 class ProductsBySku(BaseInstanceLoader):
@@ -91,6 +81,12 @@ class ProductResource(resources.ModelResource):
     stock = fields.Field(attribute="stock", column_name="stock", widget=WholeNumberWidget(MAX_INT), readonly=True)
     is_active = fields.Field(attribute="is_active", column_name="is_active", widget=YesNoWidget())
     description = fields.Field(attribute="description", column_name="description", widget=DescriptionWidget())
+    # Rows of products with options (shop.imports.variants); export_rows writes them.
+    parent_sku = fields.Field(attribute=None, column_name="parent_sku", widget=SkuWidget(), readonly=True)
+    option1_name = fields.Field(attribute=None, column_name="option1_name", widget=TextWidget(30), readonly=True)
+    option1 = fields.Field(attribute=None, column_name="option1", widget=TextWidget(50), readonly=True)
+    option2_name = fields.Field(attribute=None, column_name="option2_name", widget=TextWidget(30), readonly=True)
+    option2 = fields.Field(attribute=None, column_name="option2", widget=TextWidget(50), readonly=True)
     # Read-only too: pictures are added once the products are saved (after_import).
     image = fields.Field(attribute=None, column_name="image", widget=PicturesWidget(), readonly=True)
 
@@ -125,6 +121,7 @@ class ProductResource(resources.ModelResource):
         self.fields["category"].widget.create_missing = create_categories
         self.fields["image"].widget.archive = pictures
         self.seen_skus = SeenSkus()
+        self.variant_rows = VariantRows(self)
         self.now = timezone.now()
         self.refused = False  # once a row is refused, nothing more is written
         self.row_notes = {}
@@ -149,6 +146,16 @@ class ProductResource(resources.ModelResource):
     def get_export_headers(self, selected_fields=None):
         return [HEADERS[field.column_name] for field in self.get_export_fields(selected_fields)]
 
+    def export(self, queryset=None, **kwargs):
+        queryset = self.get_queryset() if queryset is None else queryset
+        dataset = tablib.Dataset(headers=self.get_export_headers())
+        for row in self.export_rows(self.filter_export(queryset)):
+            dataset.append(row)
+        return dataset
+
+    def export_rows(self, queryset):
+        return export_rows(self, queryset)
+
     # -- import, row by row --------------------------------------------------------------
 
     def import_data(self, dataset, dry_run=False, **kwargs):
@@ -161,11 +168,14 @@ class ProductResource(resources.ModelResource):
         return super().import_data(dataset, dry_run=dry_run, **kwargs)
 
     def before_import(self, dataset, **kwargs):
+        self.variant_rows.load(dataset)
         # The pictures the chunk's products have, so a picture they have is not added again.
         self.galleries = {}
         if self.pictures is not None and "image" in dataset.headers:
             sku_widget = self.fields["sku"].widget
             skus = {sku_widget.clean(value) for value in dataset["sku"]}
+            if "parent_sku" in dataset.headers:
+                skus |= {sku_widget.clean(value) for value in dataset["parent_sku"]}
             self.galleries = galleries(Product.objects.filter(sku__in=skus - {""}).values("pk"))
 
     def after_init_instance(self, instance, new, row, **kwargs):
@@ -184,6 +194,11 @@ class ProductResource(resources.ModelResource):
         if self._import_fields is None:
             self._import_fields = [f for f in super().get_import_fields() if not f.readonly]
         return self._import_fields
+
+    def import_row(self, row, instance_loader, **kwargs):
+        if "parent_sku" in row and parent_of(row):
+            return self.variant_rows.import_row(row, kwargs.get("row_number"))
+        return super().import_row(row, instance_loader, **kwargs)
 
     def import_instance(self, instance, row, **kwargs):
         """Each column through its widget onto the instance, as import-export's own loop does (a
@@ -216,12 +231,40 @@ class ProductResource(resources.ModelResource):
                         _("SKU %(sku)s sudah ada di baris %(row)s berkas ini.") % {"sku": sku, "row": earlier}
                     )
                 )
+            self._check_without_options(instance, sku, errors)
+        for key in ("option1_name", "option1", "option2_name", "option2"):
+            if row.get(key) not in (None, ""):
+                errors.setdefault(key, []).append(
+                    ValidationError(_("Diisi tanpa SKU induk: isi SKU induk untuk produk bervarian, atau kosongkan."))
+                )
         level = self._read_only_value("stock", row, errors)
         pictures = self._read_only_value("image", row, errors) or []
         if errors:
             raise ValidationError(errors)
         instance._import_stock_level = level
         instance._import_pictures = pictures
+
+    def _check_without_options(self, instance, sku, errors):
+        """A row without SKU induk is a product without options: not one that has options, nor a
+        SKU that is another product's variant or a parent SKU of this file."""
+        message = None
+        if instance.pk and (instance.option1_name or instance.option2_name):
+            message = _(
+                "Produk %(sku)s punya varian (%(names)s): tulis satu baris per varian dengan SKU induk %(sku)s "
+                "dan pilihannya."
+            ) % {"sku": sku, "names": " / ".join(n for n in (instance.option1_name, instance.option2_name) if n)}
+        elif (owner := self.variant_rows.owners.get(sku)) is not None and owner[1] != sku:
+            message = _("SKU %(sku)s sudah dipakai oleh varian produk lain (SKU %(product)s).") % {
+                "sku": sku,
+                "product": owner[1],
+            }
+        elif (parent_row := self.seen_skus.parent_row(sku)) is not None:
+            message = _("SKU %(sku)s dipakai sebagai SKU induk di baris %(row)s berkas ini.") % {
+                "sku": sku,
+                "row": parent_row,
+            }
+        if message:
+            errors.setdefault("sku", []).append(ValidationError(message))
 
     def _read_only_value(self, column, row, errors):
         """A read-only column's cell through its widget (None without the column); errors go to `errors`."""
@@ -286,7 +329,13 @@ class ProductResource(resources.ModelResource):
             self.create_instances.clear()
             return
         assign_slugs(self.create_instances)
+        created, failures = list(self.create_instances), len(result.base_errors) if result is not None else 0
         super().bulk_create(using_transactions, dry_run, raise_errors, batch_size=batch_size, result=result)
+        if created and (result is None or len(result.base_errors) == failures):
+            try:
+                create_default_variants(created)
+            except Exception as error:
+                self.handle_import_error(result, error, raise_errors)
 
     def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if dry_run or self.refused or (result is not None and (result.has_errors() or result.has_validation_errors())):
@@ -295,6 +344,7 @@ class ProductResource(resources.ModelResource):
             return
         try:
             update_products(self.update_instances, self.get_bulk_update_fields())
+            update_default_variants(self.update_instances)
         except Exception as error:
             self.handle_import_error(result, error, raise_errors)
         finally:
@@ -306,13 +356,13 @@ class ProductResource(resources.ModelResource):
         if kwargs.get("dry_run") or self.refused or result.has_errors() or result.has_validation_errors():
             self.refused = self.refused or not kwargs.get("dry_run")
             return
-        written = [instance for instance, _level in self.stock_levels + self.picture_rows]
-        unsaved = [instance.sku for instance in written if instance.pk is None]
-        if unsaved:  # databases that do not return ids from bulk_create (MySQL)
-            ids = dict(Product.objects.filter(sku__in=unsaved).values_list("sku", "pk"))
-            for instance in written:
-                instance.pk = instance.pk or ids[instance.sku]
-        levels = {instance.pk: level for instance, level in self.stock_levels}
+        fill_missing_ids([instance for instance, _level in self.stock_levels + self.picture_rows])
+        variant_levels, variant_pictures = self.variant_rows.write(self.now)
+        self.picture_rows += variant_pictures
+        # Products without options have exactly one variant, which holds their stock.
+        variants = default_variant_ids([instance.pk for instance, _level in self.stock_levels])
+        levels = {variants[instance.pk]: level for instance, level in self.stock_levels}
+        levels.update((variant.pk, level) for variant, level in variant_levels)
         self.stock_movements += import_stock_levels(levels, actor=self.actor, note=self.note)
         if self.picture_rows:
             next_orders = {pk: order for pk, (_hashes, order) in self.galleries.items()}
@@ -323,47 +373,3 @@ class ProductResource(resources.ModelResource):
     def row_note(self, index):
         """(changed columns, stock delta, pictures added) of the index-th row (from 1) of the last chunk."""
         return self.row_notes.get(index, ([], 0, 0))
-
-
-def update_products(products, field_names):
-    """One parametrised UPDATE per product, sent as a batch (executemany).
-
-    Django's bulk_update builds a CASE expression per column and row, which for a few thousand
-    products takes seconds of Python; the database is as quick with plain row updates.
-    """
-    if not products:
-        return
-    fields = [Product._meta.get_field(name) for name in field_names]
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-    sql = f"UPDATE {quote(Product._meta.db_table)} SET {assignments} WHERE {quote(Product._meta.pk.column)} = %s"
-    rows = [
-        [f.get_db_prep_save(getattr(product, f.attname), connection) for f in fields] + [product.pk]
-        for product in products
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
-def clean_rich_text(text):
-    """Keep only the formatting the rich text editor allows (no scripts from a supplier's file)."""
-    return EditorHTMLConverter().to_database_format(text)
-
-
-def assign_slugs(products):
-    """A unique URL slug for each new product: its name, or its name and SKU when that is taken."""
-    new = [p for p in products if not p.slug]
-    if not new:
-        return
-    by_name = {id(p): slugify(p.name)[:150] or "produk" for p in new}
-    with_sku = {id(p): f"{by_name[id(p)]}-{slugify(p.sku) or 'sku'}"[:200] for p in new}
-    candidates = set(by_name.values()) | set(with_sku.values())
-    taken = set(Product.objects.filter(slug__in=candidates).values_list("slug", flat=True))
-    for product in new:
-        slug, n = by_name[id(product)], 2
-        if slug in taken:
-            slug = with_sku[id(product)]
-        while slug in taken:
-            slug, n = f"{with_sku[id(product)]}-{n}", n + 1
-        taken.add(slug)
-        product.slug = slug

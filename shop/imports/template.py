@@ -1,11 +1,19 @@
 """What the import template holds: the Indonesian header row (each header with a comment saying
-what goes in it), one example product, and the Petunjuk sheet that explains every column."""
+what goes in it), an example product without options (a snack) and one with options (a hijab in
+two colours, one row per colour), and the Petunjuk sheet that explains every column."""
 
 from django.utils.translation import gettext as _
 
 from shop.catalog.models import Category
 from shop.imports import jobs
-from shop.imports.columns import COLUMNS, EXAMPLE_CATEGORY_WORDS, accepted_names, normalise_header
+from shop.imports.columns import (
+    COLUMNS,
+    EXAMPLE_CATEGORY_WORDS,
+    KEYS,
+    VARIANT_KEYS,
+    accepted_names,
+    normalise_header,
+)
 from shop.imports.pictures import MAX_ARCHIVE_BYTES, MAX_FILES, MAX_PER_PRODUCT, MAX_PICTURE_BYTES
 from shop.imports.widgets import CategoryWidget
 
@@ -20,19 +28,50 @@ def header_notes():
     return [f"{c.header}{' (wajib)' if c.required else ''}: {c.help}" for c in COLUMNS]
 
 
+# The example with options: a hijab in two colours, sharing its parent SKU.
+HIJAB_WORDS = ("fashion muslim", "busana muslim", "hijab", "jilbab", "kerudung")
+HIJAB = {
+    "name": "Hijab Voal Polos",
+    "price": 45000,
+    "compare_at_price": None,
+    "weight_grams": 120,
+    "is_active": "ya",
+    "description": "Hijab voal lembut dan tidak menerawang, mudah dibentuk.",
+    "parent_sku": "HJB-VOAL",
+    "option1_name": "Warna",
+    "option2_name": None,
+    "option2": None,
+    "image": None,
+}
+HIJAB_COLOURS = [("HJB-VOAL-HTM", "Hitam", 12), ("HJB-VOAL-NVY", "Navy", 8)]
+
+
 def example_row():
+    """The snack: a product without options."""
     row = [c.example for c in COLUMNS]
-    row[[c.key for c in COLUMNS].index("category")] = example_category()
+    row[KEYS.index("category")] = example_category()
+    for key in VARIANT_KEYS:
+        row[KEYS.index(key)] = None
     return row
 
 
-def example_category():
-    """The shop's own snack category, as the import reads it (the example product is a snack);
+def example_rows():
+    """The snack, then the hijab's two rows."""
+    rows = [example_row()]
+    category = example_category(HIJAB_WORDS)
+    for sku, colour, stock in HIJAB_COLOURS:
+        values = {**HIJAB, "sku": sku, "option1": colour, "stock": stock, "category": category or None}
+        rows.append([values[key] for key in KEYS])
+    return rows
+
+
+def example_category(words=EXAMPLE_CATEGORY_WORDS):
+    """The shop's own category for an example (a snack by default), as the import reads it;
     blank when the shop has none, rather than a category the example does not fit."""
     categories = sorted(Category.objects.all(), key=lambda c: c.parent_id is not None)
     for category in categories:
         name = normalise_header(category.name)
-        if any(word in name for word in EXAMPLE_CATEGORY_WORDS):
+        if any(word in name for word in words):
             return CategoryWidget().render(category)
     return ""
 
@@ -62,6 +101,12 @@ def notes():
             "rows": f"{jobs.MAX_ROWS:,}".replace(",", "."),
             "size": jobs.MAX_BYTES // 1048576,
         },
+        _(
+            "Produk bervarian (misalnya hijab dalam beberapa warna): satu baris per varian. Semua barisnya "
+            "memakai SKU induk yang sama (SKU produknya) dan jenis pilihan yang sama; nama, kategori, harga coret "
+            "dan deskripsi diambil dari baris pertamanya. SKU, harga, berat, stok dan status aktif tiap baris "
+            "adalah milik variannya; harga produk adalah harga varian termurah. Lihat contoh hijab di lembar Produk."
+        ),
         _(
             "Gambar: kumpulkan foto produk dalam satu berkas .zip (boleh di dalam folder), tulis nama berkasnya di "
             "kolom Gambar, lalu unggah .zip itu bersama berkas ini. JPEG, PNG atau WebP; paling besar %(picture)s MB "

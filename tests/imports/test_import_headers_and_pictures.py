@@ -26,6 +26,7 @@ Image = get_image_model()
 
 HEADERS_ID = ["SKU", "Nama produk", "Kategori", "Harga", "Harga coret", "Berat (gram)", "Stok", "Aktif", "Deskripsi"]
 WITH_PICTURES = [*factories.IMPORT_HEADERS, "Gambar"]
+VARIANT_HEADERS = ["SKU induk", "Jenis pilihan 1", "Pilihan 1", "Jenis pilihan 2", "Pilihan 2"]
 
 
 def picture(kind="JPEG", size=(40, 30), colour=(200, 120, 40)):
@@ -131,7 +132,7 @@ def test_template_has_indonesian_headers_a_snack_in_the_snack_category_and_expla
     book = workbook(importer.get(f"{IMPORT_URL}templat/"))
     sheet = book["Produk"]
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert rows[0] == [*HEADERS_ID, "Gambar"]
+    assert rows[0] == [*HEADERS_ID, *VARIANT_HEADERS, "Gambar"]
     example = dict(zip(rows[0], rows[1], strict=True))
     assert example["Nama produk"] == "Keripik Pisang Cokelat 200 g" and example["Kategori"] == snacks.name
     assert example["Harga"] == 18_000 and example["Stok"] == 25 and example["Aktif"] == "ya"
@@ -139,8 +140,8 @@ def test_template_has_indonesian_headers_a_snack_in_the_snack_category_and_expla
     assert "Rupiah bulat" in sheet["D1"].comment.text, "each header explains its format"
 
     notes = list(book["Petunjuk"].iter_rows(values_only=True))
-    assert [row[0] for row in notes[1:11]] == [*HEADERS_ID, "Gambar"]
-    by_header = {row[0]: row for row in notes[1:11]}
+    assert [row[0] for row in notes[1:16]] == [*HEADERS_ID, *VARIANT_HEADERS, "Gambar"]
+    by_header = {row[0]: row for row in notes[1:16]}
     assert "name" in by_header["Nama produk"][4] and "price" in by_header["Harga"][4], "English names still accepted"
     text = " ".join(str(cell) for row in notes for cell in row if cell)
     assert ".zip" in text and "JPEG, PNG atau WebP" in text
@@ -162,7 +163,7 @@ def test_the_template_example_row_imports_with_its_pictures(importer):
     job = ProductImport.objects.get()
     assert job.can_confirm, errors_by_row(job)
     importer.post(f"{IMPORT_URL}{job.pk}/konfirmasi/")
-    assert Product.objects.get().gallery.count() == 2
+    assert Product.objects.get(sku="KRP-PSG-200").gallery.count() == 2
 
 
 def test_the_import_screen_offers_the_zip_and_names_the_headers(importer):

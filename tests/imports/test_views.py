@@ -23,6 +23,11 @@ TEMPLATE_HEADERS = [
     "Stok",
     "Aktif",
     "Deskripsi",
+    "SKU induk",
+    "Jenis pilihan 1",
+    "Pilihan 1",
+    "Jenis pilihan 2",
+    "Pilihan 2",
     "Gambar",
 ]
 
@@ -45,7 +50,8 @@ def test_template_has_headers_an_example_row_and_notes(importer):
     assert book.sheetnames == ["Produk", "Petunjuk"]
     rows = [list(r) for r in book["Produk"].iter_rows(values_only=True)]
     assert rows[0] == TEMPLATE_HEADERS
-    assert len(rows) == 2 and rows[1][2] == snacks.name and rows[1][3] == 18_000
+    assert len(rows) == 4 and rows[1][2] == snacks.name and rows[1][3] == 18_000
+    assert [row[9:12] for row in rows[2:]] == [["HJB-VOAL", "Warna", "Hitam"], ["HJB-VOAL", "Warna", "Navy"]]
     notes = [row[0] for row in book["Petunjuk"].iter_rows(values_only=True)]
     assert set(TEMPLATE_HEADERS) <= set(notes)
 
