@@ -1,15 +1,24 @@
 """Catalog screens in the Wagtail admin: products and categories, as snippet viewsets."""
 
 from django import forms
+from django.conf import settings
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, ObjectList, TabbedInterface
 from wagtail.admin.ui.tables import BooleanColumn, BulkActionsCheckboxColumn, Column, TitleColumn
-from wagtail.snippets.views.snippets import CreateView, IndexView, SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import CreateView, EditView, IndexView, SnippetViewSet, SnippetViewSetGroup
 
 from shop.catalog.filters import ProductFilterSet
-from shop.catalog.models import Category, Product
+from shop.catalog.models import Category, Product, ProductVariant
+from shop.catalog.variant_admin import (
+    VariantInlinePanel,
+    check_variants,
+    fill_from_product,
+    opening_stock_for_new_variants,
+    validation_error_for_option_names,
+    variant_panels,
+)
 from shop.imports.admin import ImportButtonsMixin
 from shop.inventory.services import set_opening_stock
 from shop.staff.viewsets import RupiahColumn, SafeSpreadsheetExportMixin
@@ -17,21 +26,101 @@ from shop.staff.viewsets import RupiahColumn, SafeSpreadsheetExportMixin
 
 class ProductForm(WagtailAdminModelForm):
     opening_stock = forms.IntegerField(
-        label=_("Stok awal"), min_value=0, initial=0, help_text=_("Perubahan stok berikutnya tercatat di riwayat stok.")
+        label=_("Stok awal"),
+        min_value=0,
+        initial=0,
+        required=False,
+        help_text=_("Untuk produk tanpa varian. Perubahan stok berikutnya tercatat di riwayat stok."),
     )
+
+    class Media:
+        js = ["js/admin-product-variants.js"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.instance._state.adding:
             # Stock after creation changes only through the ledger, never in this form.
             del self.fields["opening_stock"]
+        variants = self.formsets.get("variants")
+        if variants is not None:
+            variants.form_kwargs["option_names"] = (self.submitted("option1_name"), self.submitted("option2_name"))
+
+    def submitted(self, name):
+        """An option type as submitted (or stored), read before and whatever the validation."""
+        if self.is_bound:
+            return (self.data.get(self.add_prefix(name)) or "").strip()
+        return getattr(self.instance, name)
+
+    @property
+    def names_options(self):
+        return bool(self.submitted("option1_name") or self.submitted("option2_name"))
+
+    def clean_sku(self):
+        sku = self.cleaned_data["sku"]
+        # A product without options sells as a variant carrying its SKU, and variant SKUs are unique.
+        clash = ProductVariant.objects.filter(sku__iexact=sku)
+        if self.instance.pk:
+            clash = clash.exclude(product=self.instance)
+        if clash.exists():
+            raise forms.ValidationError(_("SKU ini sudah dipakai varian produk lain."))
+        return sku
+
+    def clean(self):
+        cleaned = super().clean()
+        refused = validation_error_for_option_names(
+            self.instance, cleaned.get("option1_name", ""), cleaned.get("option2_name", "")
+        )
+        if refused:
+            self.add_error(*refused)
+        if self.names_options and cleaned.get("opening_stock"):
+            self.add_error("opening_stock", _("Produk dengan varian: isi stok awal di tiap varian."))
+        return cleaned
+
+    def without_variants(self):
+        """The formsets that count: the variants only when the product names an option type."""
+        return {} if self.names_options else {"variants": self.formsets.pop("variants", None)}
+
+    def is_valid(self):
+        skipped = self.without_variants()
+        try:
+            valid = super().is_valid()
+        finally:
+            self.formsets.update({name: formset for name, formset in skipped.items() if formset is not None})
+        if valid and self.names_options:
+            data = self.cleaned_data
+            variants = self.formsets["variants"]
+            valid = check_variants(variants, (data["option1_name"], data["option2_name"]), data["sku"])
+            if valid:
+                fill_from_product(variants, data["price"], data["weight_grams"])
+        return valid
+
+    def save(self, commit=True):
+        skipped = self.without_variants()
+        try:
+            return super().save(commit)
+        finally:
+            self.formsets.update({name: formset for name, formset in skipped.items() if formset is not None})
+
+    def record_opening_stock(self, product, actor):
+        """After the save: the opening stock of the product, or of each variant added, through the ledger."""
+        if product.has_options:
+            opening_stock_for_new_variants(self.formsets["variants"], product, actor)
+        elif "opening_stock" in self.fields:
+            set_opening_stock(product, self.cleaned_data.get("opening_stock") or 0, actor=actor)
+        product.refresh_from_db(fields=["stock"])
 
 
 class ProductCreateView(CreateView):
     def save_instance(self):
         product = super().save_instance()
-        set_opening_stock(product, self.form.cleaned_data.get("opening_stock") or 0, actor=self.request.user)
-        product.refresh_from_db(fields=["stock"])
+        self.form.record_opening_stock(product, self.request.user)
+        return product
+
+
+class ProductEditView(EditView):
+    def save_instance(self):
+        product = super().save_instance()
+        self.form.record_opening_stock(product, self.request.user)
         return product
 
 
@@ -49,7 +138,17 @@ class StockColumn(Column):
 
     def get_cell_context_data(self, instance, parent_context):
         context = super().get_cell_context_data(instance, parent_context)
-        context["product"] = instance
+        # The variants are prefetched with the page (ProductViewSet.get_queryset).
+        variants = list(instance.variants.all())
+        active = [variant for variant in variants if variant.is_active]
+        context.update(
+            product=instance,
+            variant_count=len(variants) if instance.has_options else 0,
+            low=any(0 < variant.stock <= settings.LOW_STOCK_THRESHOLD for variant in active),
+            short=[variant for variant in active if variant.stock <= settings.LOW_STOCK_THRESHOLD]
+            if instance.has_options
+            else [],
+        )
         return context
 
 
@@ -81,6 +180,7 @@ class ProductViewSet(SnippetViewSet):
     # Without checkboxes there is nothing to bulk-delete: the bulk footer only for those who may delete.
     index_template_name = "shop/admin/product_index.html"
     add_view_class = ProductCreateView
+    edit_view_class = ProductEditView
     filterset_class = ProductFilterSet
     search_fields = ["name", "sku", "description"]
     # Staff look up partial SKUs ("KOPI-"), which plain icontains matching does best on every database.
@@ -124,13 +224,31 @@ class ProductViewSet(SnippetViewSet):
                 ],
                 heading=_("Produk"),
             ),
+            ObjectList(
+                [
+                    FieldRowPanel([FieldPanel("option1_name"), FieldPanel("option2_name")]),
+                    VariantInlinePanel(
+                        "variants",
+                        panels=variant_panels(),
+                        label=_("Varian"),
+                        heading=_("Varian"),
+                        help_text=_(
+                            "Satu baris untuk tiap pilihan yang dijual. Harga dan berat yang dikosongkan "
+                            "mengikuti produk. Stok awal dicatat saat disimpan; setelah itu stok diubah lewat "
+                            "Sesuaikan stok. Varian yang sudah pernah terjual dinonaktifkan, bukan dihapus."
+                        ),
+                        attrs={"data-product-variants": ""},
+                    ),
+                ],
+                heading=_("Varian"),
+            ),
             ObjectList([InlinePanel("gallery", label=_("Gambar"))], heading=_("Galeri")),
         ],
         base_form_class=ProductForm,
     )
 
     def get_queryset(self, request):
-        return Product.objects.select_related("category").prefetch_related("gallery__image")
+        return Product.objects.select_related("category").prefetch_related("gallery__image", "variants")
 
 
 class CategoryViewSet(SnippetViewSet):

@@ -1,4 +1,5 @@
-"""Stock in the Wagtail admin: adjusting a product's stock by hand, and its stock history.
+"""Stock in the Wagtail admin: adjusting a variant's stock by hand (a product without options: its
+only variant), and the stock history (shop.inventory.stock_history).
 
 An adjustment (restock, correction, damaged, returned) goes through
 shop.inventory.services.adjust_stock, which writes the ledger. The form is checked first and shown
@@ -7,28 +8,28 @@ person saw, so a double submit, or a sale in between, is refused instead of appl
 """
 
 from django import forms
-from django.core.exceptions import PermissionDenied
-from django.db.models import F, Sum, Window
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import include, path, reverse
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.ui.menus import MenuItem as DropdownItem
-from wagtail.admin.ui.tables import Column, DateColumn, UserColumn
-from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from shop.catalog.models import Product
 from shop.inventory.models import StockMovement
 from shop.inventory.services import adjust_stock
-from shop.orders.desks.queues import all_orders_desk
+from shop.inventory.stock_history import (
+    ADJUST_PERMISSION,
+    HISTORY_PERMISSION,
+    VARIANT_PARAM,
+    ProductStockMixin,
+    StockHistoryView,
+    StockPermissionMixin,
+)
 from shop.orders.errors import OrderError, StockChanged
 
-ADJUST_PERMISSION = "shop.adjust_stock"
-HISTORY_PERMISSION = "shop.view_product"
 MAX_ADJUSTMENT = 1_000_000
 
 ADJUSTMENT_REASONS = [
@@ -59,6 +60,17 @@ class StockAdjustmentForm(forms.Form):
         help_text=gettext_lazy("Mis. nomor surat jalan pemasok, atau apa yang rusak."),
     )
 
+    def __init__(self, *args, variants=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if variants:
+            # A product with options: which variant's stock moves (its stock is what the person checks against).
+            self.fields["variant"] = forms.TypedChoiceField(
+                label=gettext_lazy("Varian"),
+                coerce=int,
+                choices=[("", "---------")] + [(variant.pk, variant_choice_label(variant)) for variant in variants],
+            )
+            self.order_fields(["variant"])
+
     def clean(self):
         cleaned = super().clean()
         delta, reason = cleaned.get("delta"), cleaned.get("reason")
@@ -72,37 +84,13 @@ class StockAdjustmentForm(forms.Form):
         return cleaned
 
 
+def variant_choice_label(variant):
+    label = _("%(variant)s (stok %(stock)s)") % {"variant": variant.label or variant.sku, "stock": variant.stock}
+    return label if variant.is_active else _("%(variant)s, nonaktif") % {"variant": label}
+
+
 class ConfirmedStockAdjustmentForm(StockAdjustmentForm):
     expected_stock = forms.IntegerField(widget=forms.HiddenInput)
-
-
-class StockPermissionMixin:
-    permission = ADJUST_PERMISSION
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm(self.permission):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-
-class ProductStockMixin:
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.product = get_object_or_404(Product, pk=kwargs["product_id"])
-
-    def product_breadcrumbs(self, label):
-        items = [{"url": reverse("wagtailsnippets_shop_product:list"), "label": _("Produk")}]
-        if self.request.user.has_perm("shop.change_product"):
-            items.append(
-                {
-                    "url": reverse("wagtailsnippets_shop_product:edit", args=[self.product.pk]),
-                    "label": self.product.name,
-                }
-            )
-        else:
-            items.append({"url": "", "label": self.product.name})
-        items.append({"url": "", "label": label})
-        return self.breadcrumbs_items + items
 
 
 class StockAdjustmentView(StockPermissionMixin, ProductStockMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -119,20 +107,32 @@ class StockAdjustmentView(StockPermissionMixin, ProductStockMixin, WagtailAdminT
     def get_breadcrumbs_items(self):
         return self.product_breadcrumbs(_("Sesuaikan stok"))
 
+    def make_form(self, form_class, data=None, **kwargs):
+        return form_class(data, variants=self.variants if self.product.has_options else None, **kwargs)
+
+    def variant_of(self, value):
+        """The variant to adjust: the one picked, or the only one of a product without options."""
+        if self.product.has_options:
+            return self.variant_by_id(value)
+        return self.variants[0] if self.variants else None
+
     def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(form=StockAdjustmentForm()))
+        variant = self.variant_of(request.GET.get(VARIANT_PARAM))
+        form = self.make_form(StockAdjustmentForm, initial={"variant": variant.pk if variant else None})
+        return self.render_to_response(self.get_context_data(form=form, variant=variant))
 
     def post(self, request, *args, **kwargs):
         if "expected_stock" not in request.POST:
-            form = StockAdjustmentForm(request.POST)
+            form = self.make_form(StockAdjustmentForm, request.POST)
             if not form.is_valid():
                 return self.render_to_response(self.get_context_data(form=form), status=400)
             return self.confirmation(form.cleaned_data)
 
-        form = ConfirmedStockAdjustmentForm(request.POST)
+        form = self.make_form(ConfirmedStockAdjustmentForm, request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         data = form.cleaned_data
+        variant = self.variant_of(data.get("variant"))
         try:
             adjust_stock(
                 self.product,
@@ -141,128 +141,55 @@ class StockAdjustmentView(StockPermissionMixin, ProductStockMixin, WagtailAdminT
                 actor=request.user,
                 note=data["note"],
                 expected_stock=data["expected_stock"],
+                variant=variant,
             )
         except StockChanged as changed:
             # A sale or another adjustment in between: show the confirmation again with the stock as it is.
-            self.product.stock = changed.current_stock
-            messages.warning(request, str(changed))
+            variant.stock = changed.current_stock
+            messages.warning(
+                request,
+                _("Stok %(name)s berubah menjadi %(stock)s sejak Anda memeriksanya. Periksa lagi sebelum menyimpan.")
+                % {"name": variant.display_name, "stock": changed.current_stock},
+            )
             return self.confirmation(data)
         except OrderError as error:
-            self.product.refresh_from_db(fields=["stock"])
-            form = StockAdjustmentForm(data)
+            variant.refresh_from_db(fields=["stock"])
+            form = self.make_form(StockAdjustmentForm, data)
             form.is_valid()
             form.add_error("delta", str(error))
-            return self.render_to_response(self.get_context_data(form=form), status=400)
-        self.product.refresh_from_db(fields=["stock"])
+            return self.render_to_response(self.get_context_data(form=form, variant=variant), status=400)
+        variant.refresh_from_db(fields=["stock"])
         messages.success(
             request,
             _("Stok %(name)s disesuaikan %(delta)+d; sekarang %(stock)s.")
-            % {"name": self.product.name, "delta": data["delta"], "stock": self.product.stock},
+            % {"name": variant.display_name, "delta": data["delta"], "stock": variant.stock},
         )
-        return redirect("shop_stock:history", product_id=self.product.pk)
+        return redirect(self.stock_url("history", variant if self.product.has_options else None))
 
     def confirmation(self, data):
-        confirm_form = ConfirmedStockAdjustmentForm(initial={**data, "expected_stock": self.product.stock})
-        for field in ("delta", "reason", "note"):
-            confirm_form.fields[field].widget = forms.HiddenInput()
+        variant = self.variant_of(data.get("variant"))
+        confirm_form = self.make_form(ConfirmedStockAdjustmentForm, initial={**data, "expected_stock": variant.stock})
+        for field in confirm_form.fields.values():
+            field.widget = forms.HiddenInput()
         return self.render_to_response(
             self.get_context_data(
                 confirm_form=confirm_form,
+                variant=variant,
                 adjustment=data,
                 reason_label=dict(ADJUSTMENT_REASONS)[data["reason"]],
-                new_stock=self.product.stock + data["delta"],
+                new_stock=variant.stock + data["delta"],
             )
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["product"] = self.product
-        context["history_url"] = reverse("shop_stock:history", args=[self.product.pk])
-        return context
-
-
-class DeltaColumn(Column):
-    def get_value(self, instance):
-        return f"{instance.delta:+d}"
-
-
-class OrderLinkColumn(Column):
-    cell_template_name = "shop/admin/inventory/order_cell.html"
-
-    def __init__(self, name, order_url, **kwargs):
-        super().__init__(name, **kwargs)
-        self.order_url = order_url
-
-    def get_cell_context_data(self, instance, parent_context):
-        context = super().get_cell_context_data(instance, parent_context)
-        context["order"] = instance.order
-        context["order_url"] = self.order_url(instance.order) if instance.order_id else ""
-        return context
-
-
-class StockHistoryView(StockPermissionMixin, ProductStockMixin, IndexView):
-    """Every movement of one product's stock, newest first, with the stock left after each."""
-
-    permission = HISTORY_PERMISSION
-    any_permission_required = None
-    model = StockMovement
-    template_name = "shop/admin/inventory/history.html"
-    results_template_name = "wagtailadmin/generic/listing_results.html"
-    page_title = gettext_lazy("Riwayat stok")
-    header_icon = "history"
-    paginate_by = 50
-    index_url_name = "shop_stock:history"
-
-    def user_has_permission(self, permission):
-        # Nothing here is added, edited or deleted: movements are written only by the stock service.
-        return permission == "view"
-
-    def get_index_url(self):
-        return reverse(self.index_url_name, args=[self.product.pk])
-
-    def get_index_results_url(self):
-        return None
-
-    def get_page_subtitle(self):
-        return self.product.name
-
-    def get_breadcrumbs_items(self):
-        return self.product_breadcrumbs(_("Riwayat stok"))
-
-    def get_base_queryset(self):
-        # The running balance is taken over all of this product's movements before the page is cut.
-        return (
-            StockMovement.objects.filter(product=self.product)
-            .select_related("order", "actor")
-            .annotate(balance=Window(Sum("delta"), order_by=F("pk").asc()))
-            .order_by("-pk")
-        )
-
-    @cached_property
-    def columns(self):
-        return [
-            DateColumn("created_at", label=_("Waktu")),
-            DeltaColumn("delta", label=_("Perubahan")),
-            Column("balance", label=_("Stok setelahnya")),
-            Column("get_reason_display", label=_("Alasan")),
-            OrderLinkColumn("order", self.order_url, label=_("Pesanan")),
-            UserColumn("actor", label=_("Oleh"), blank_display_name=_("Sistem")),
-            Column("note", label=_("Catatan")),
-        ]
-
-    def order_url(self, order):
-        # Staff reach an order through a desk that admits them; the owner's "Semua Pesanan" holds every one.
-        if all_orders_desk.desk_policy.user_has_permission(self.request.user, "view"):
-            return reverse(all_orders_desk.get_url_name("inspect"), args=[order.pk])
-        return ""
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["product"] = self.product
-        context["can_adjust"] = self.request.user.has_perm(ADJUST_PERMISSION)
-        context["adjust_url"] = reverse("shop_stock:adjust", args=[self.product.pk])
-        context["ledger_total"] = (
-            StockMovement.objects.filter(product=self.product).aggregate(total=Sum("delta"))["total"] or 0
+        variant = context.get("variant")
+        context.update(
+            product=self.product,
+            variant_rows=self.variant_rows(),
+            # What the person checks against: the variant's stock once one is known, else the product's.
+            current_stock=variant.stock if variant is not None else self.product.stock,
+            history_url=self.stock_url("history", variant if self.product.has_options else None),
         )
         return context
 

@@ -12,11 +12,13 @@ from django.forms import Media
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy
 from wagtail.admin.ui.components import Component
 
-from shop.catalog.models import Product
+from shop.catalog.models import ProductVariant
 from shop.core.money import format_rupiah
+from shop.inventory.stock_history import VARIANT_PARAM
 from shop.orders.desks.base import shipping_overdue_after, verification_overdue_after
 from shop.orders.desks.queues import all_orders_desk, fulfilment_queue, payment_verification_queue
 from shop.orders.models import Order
@@ -56,12 +58,17 @@ def problem_parcels():
     return Order.objects.filter(status=OrderStatus.SHIPPED, tracking_state=ParcelState.PROBLEM)
 
 
-def low_stock_products():
-    return Product.objects.filter(is_active=True, stock__gt=0, stock__lte=settings.LOW_STOCK_THRESHOLD)
+def on_sale_variants():
+    """Stock runs low or out per variant: one colour of a hijab sold out is worth a look."""
+    return ProductVariant.objects.filter(is_active=True, product__is_active=True)
 
 
-def out_of_stock_products():
-    return Product.objects.filter(is_active=True, stock__lte=0)
+def low_stock_variants():
+    return on_sale_variants().filter(stock__gt=0, stock__lte=settings.LOW_STOCK_THRESHOLD)
+
+
+def out_of_stock_variants():
+    return on_sale_variants().filter(stock__lte=0)
 
 
 def drop_content_counts(summary_items):
@@ -133,13 +140,13 @@ class ShopDashboardPanel(Component):
             products_url = reverse("wagtailsnippets_shop_product:list")
             add(
                 gettext_lazy("Stok menipis"),
-                low_stock_products().count(),
+                low_stock_variants().count(),
                 products_url + "?stock_state=low",
                 urgent=True,
             )
             add(
                 gettext_lazy("Stok habis"),
-                out_of_stock_products().count(),
+                out_of_stock_variants().count(),
                 products_url + "?stock_state=out",
                 urgent=True,
             )
@@ -201,8 +208,16 @@ class ShopDashboardPanel(Component):
         context = {"tiles": tiles, "low_stock": [], "threshold": settings.LOW_STOCK_THRESHOLD, "sales": None}
         if user.has_perm("shop.adjust_stock"):
             context["low_stock"] = [
-                {"product": product, "adjust_url": reverse("shop_stock:adjust", args=[product.pk])}
-                for product in low_stock_products().order_by("stock", "name")[:LOW_STOCK_LISTED]
+                {
+                    "name": variant.display_name,
+                    "sku": variant.sku,
+                    "stock": variant.stock,
+                    "adjust_url": reverse("shop_stock:adjust", args=[variant.product_id])
+                    + ("?" + urlencode({VARIANT_PARAM: variant.pk}) if variant.label else ""),
+                }
+                for variant in low_stock_variants()
+                .select_related("product")
+                .order_by("stock", "product__name", "sort_order", "pk")[:LOW_STOCK_LISTED]
             ]
         # Revenue is the owner's: it is left out of the page itself, not hidden from the eye.
         if all_orders_desk.desk_policy.user_has_permission(user, "view"):
