@@ -129,7 +129,7 @@ def adjust_stock(product, delta, reason, *, actor=None, note="", expected_stock=
                     _(
                         "Stok %(name)s berubah menjadi %(stock)s sejak Anda memeriksanya. Periksa lagi sebelum menyimpan."
                     )
-                    % {"name": product.name, "stock": current},
+                    % {"name": variant.display_name if variant is not None else product.name, "stock": current},
                     current,
                 )
         return move_stock(product.pk, delta, reason, actor=actor, note=note, variant_id=variant_id)
