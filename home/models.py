@@ -17,6 +17,7 @@ from shop.core.phone import normalize_phone
 from shop.models import Category, Product
 
 from .blocks import BankAccountBlock, HomeStreamBlock, NavLinkBlock, StandardStreamBlock
+from .variant_choice import variant_choice
 
 
 class HomePage(Page):
@@ -64,8 +65,9 @@ class CatalogPage(RoutablePageMixin, Page):
 
     SORTS = {
         "newest": (_("Terbaru"), ["-created_at", "-pk"]),
-        "price_asc": (_("Harga terendah"), ["price", "pk"]),
-        "price_desc": (_("Harga tertinggi"), ["-price", "-pk"]),
+        # By the price a card shows: a product with options at its cheapest variant's ("mulai Rp…").
+        "price_asc": (_("Harga terendah"), ["price_from", "pk"]),
+        "price_desc": (_("Harga tertinggi"), ["-price_from", "-pk"]),
         "name": (_("Nama A–Z"), ["name", "pk"]),
     }
 
@@ -135,11 +137,11 @@ class CatalogPage(RoutablePageMixin, Page):
             .prefetch_related(models.Prefetch("gallery", queryset=pictures_with_renditions(PRODUCT_PAGE_RENDITIONS))),
             slug=product_slug,
         )
-        return self.render(
-            request,
-            context_overrides={"product": product, "gallery": [item.image for item in product.gallery.all()]},
-            template="shop/product_detail.html",
-        )
+        gallery = list(product.gallery.all())
+        context = {"product": product, "gallery": [item.image for item in gallery]}
+        if product.has_options:
+            context["choice"] = variant_choice(product, gallery, wanted=request.GET.get("varian"))
+        return self.render(request, context_overrides=context, template="shop/product_detail.html")
 
 
 @register_setting(icon="site")

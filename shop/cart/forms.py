@@ -1,4 +1,7 @@
-"""The cart's forms: what a button or a quantity box posts."""
+"""The cart's forms: what a button or a quantity box posts.
+
+`variant` names the variant (a hijab's colour) of a product with options; a product without
+options may be posted alone, as before variants, and is sold as its only variant."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -13,8 +16,13 @@ _QUANTITY_ERRORS = {
 }
 
 
+def _variant_field():
+    return forms.IntegerField(min_value=1, required=False)
+
+
 class AddToCartForm(forms.Form):
     product = forms.IntegerField(min_value=1)
+    variant = _variant_field()
     quantity = forms.IntegerField(min_value=1, max_value=MAX_QUANTITY, required=False, error_messages=_QUANTITY_ERRORS)
 
     def clean_quantity(self):
@@ -24,8 +32,10 @@ class AddToCartForm(forms.Form):
 
 class ChangeQuantityForm(forms.Form):
     product = forms.IntegerField(min_value=1)
+    variant = _variant_field()
     quantity = forms.IntegerField(min_value=0, max_value=MAX_QUANTITY, error_messages=_QUANTITY_ERRORS)
 
 
 class RemoveFromCartForm(forms.Form):
     product = forms.IntegerField(min_value=1)
+    variant = _variant_field()

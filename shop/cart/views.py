@@ -20,7 +20,8 @@ def cart_add(request):
     if not form.is_valid():
         return _refused(request, form)
     cart = carts.get_cart(request, create=True)
-    return _apply(request, carts.add_to_cart, cart, form.cleaned_data["product"], form.cleaned_data["quantity"])
+    data = form.cleaned_data
+    return _apply(request, carts.add_to_cart, cart, data["product"], data["quantity"], variant_id=data["variant"])
 
 
 @require_POST
@@ -28,8 +29,9 @@ def cart_update(request):
     form = ChangeQuantityForm(request.POST)
     if not form.is_valid():
         return _refused(request, form)
+    data = form.cleaned_data
     return _apply_to_existing_cart(
-        request, carts.change_quantity, form.cleaned_data["product"], form.cleaned_data["quantity"]
+        request, carts.change_quantity, data["product"], data["quantity"], variant_id=data["variant"]
     )
 
 
@@ -38,21 +40,22 @@ def cart_remove(request):
     form = RemoveFromCartForm(request.POST)
     if not form.is_valid():
         return _refused(request, form)
-    return _apply_to_existing_cart(request, carts.remove_from_cart, form.cleaned_data["product"])
+    data = form.cleaned_data
+    return _apply_to_existing_cart(request, carts.remove_from_cart, data["product"], variant_id=data["variant"])
 
 
-def _apply_to_existing_cart(request, change, *args):
+def _apply_to_existing_cart(request, change, *args, **kwargs):
     # Changing a line needs a cart; a visitor without one (session expired, another tab) is told so.
     cart = carts.get_cart(request)
     if cart is None:
         messages.error(request, _("Keranjang Anda kosong."))
         return redirect("shop:cart")
-    return _apply(request, change, cart, *args)
+    return _apply(request, change, cart, *args, **kwargs)
 
 
-def _apply(request, change, cart, *args):
+def _apply(request, change, cart, *args, **kwargs):
     try:
-        result = change(cart, *args)
+        result = change(cart, *args, **kwargs)
     except carts.CartError as error:
         messages.error(request, str(error))
     else:

@@ -2,6 +2,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -46,9 +47,26 @@ class ProductQuerySet(SearchableQuerySetMixin, models.QuerySet):
         return self.order_by(models.Case(models.When(stock__gt=0, then=0), default=1), *ordering)
 
     def for_listing(self):
-        """What a product card needs, in a fixed number of queries whatever the page size."""
-        return self.select_related("category").prefetch_related(
-            models.Prefetch("gallery", queryset=pictures_with_renditions(CARD_RENDITIONS))
+        """What a product card needs, in a fixed number of queries whatever the page size.
+
+        A card prices and judges a product by its active variants (an inactive one's stock is not for
+        sale): `price_from` and `price_to`, their lowest and highest price ("mulai Rp…" when they
+        differ; the product's price when none is active), and `stock_for_sale`, their stock.
+        Subqueries in the same query, not a GROUP BY, so search and ordering compose as before."""
+        sellable = ProductVariant.objects.filter(product=models.OuterRef("pk"), is_active=True).order_by()
+        by_product = sellable.values("product")
+
+        def of_variants(aggregate):
+            return models.Subquery(by_product.annotate(value=aggregate).values("value")[:1])
+
+        return (
+            self.select_related("category")
+            .prefetch_related(models.Prefetch("gallery", queryset=pictures_with_renditions(CARD_RENDITIONS)))
+            .annotate(
+                price_from=Coalesce(of_variants(models.Min("price")), "price"),
+                price_to=Coalesce(of_variants(models.Max("price")), "price"),
+                stock_for_sale=Coalesce(of_variants(models.Sum("stock")), 0),
+            )
         )
 
 

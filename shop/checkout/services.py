@@ -24,8 +24,10 @@ class ReviewOutdated(OrderError):
 def complete_checkout(user, *, seen, address, shipping, payment, language=None):
     """Place the order the buyer reviewed and empty their cart, in one transaction; returns the Order.
 
-    `seen` is what the review page showed: {"items": [[product_id, quantity, unit_price], ...],
-    "shipping_cost": int, "payment_fee": int}; `payment` the buyer's choice ("bank_transfer" or
+    `seen` is what the review page showed: {"variants": [[variant_id, quantity, unit_price], ...],
+    "shipping_cost": int, "payment_fee": int}; a review page made before variants carried
+    {"items": [[product_id, quantity, unit_price], ...]} instead, still accepted (each such product
+    had one variant). `payment` is the buyer's choice ("bank_transfer" or
     "tripay:QRIS", shop.payments.choices). The cart is locked and compared with it first, so a
     cart changed in another tab, or a second click on "Buat Pesanan" (which finds the cart
     already emptied by the first), raises ReviewOutdated instead of ordering what the buyer has
@@ -34,18 +36,20 @@ def complete_checkout(user, *, seen, address, shipping, payment, language=None):
     order's emails are written in it (shop.checkout.language).
     """
     payment_method, payment_channel = split(payment)
+    key, items = seen_items(seen)
     with transaction.atomic():
         cart = lock_account_cart(user)
         contents = cart_contents(cart)
-        if [[line.product.pk, line.quantity] for line in contents.lines] != [item[:2] for item in seen["items"]]:
+        in_cart = [
+            [line.variant.pk if key == "variant_id" else line.product.pk, line.quantity] for line in contents.lines
+        ]
+        if in_cart != [item[:2] for item in items]:
             raise ReviewOutdated(_("Isi keranjang Anda berubah. Silakan periksa lagi sebelum memesan."))
         if shipping.cost != seen["shipping_cost"]:
             raise ReviewOutdated(_("Ongkos kirim berubah. Silakan periksa lagi sebelum memesan."))
         order = place_order(
             user,
-            items=[
-                {"product_id": pid, "quantity": quantity, "unit_price": price} for pid, quantity, price in seen["items"]
-            ],
+            items=[{key: pk, "quantity": quantity, "unit_price": price} for pk, quantity, price in items],
             address={**address, "email": user.email},
             shipping={
                 "courier": shipping.courier,
@@ -62,6 +66,20 @@ def complete_checkout(user, *, seen, address, shipping, payment, language=None):
         if language:
             remember_buyer_language(user, language)
     return order
+
+
+def reviewed_lines(contents):
+    """What the review page shows of the cart, as complete_checkout compares it: [[variant id,
+    quantity, unit price], ...]."""
+    return [[line.variant.pk, line.quantity, line.unit_price] for line in contents.lines]
+
+
+def seen_items(seen):
+    """The lines of a review snapshot and what their first number names ("variant_id", or
+    "product_id" for a snapshot made before variants)."""
+    if "variants" in seen:
+        return "variant_id", seen["variants"]
+    return "product_id", seen["items"]
 
 
 def destination_of(address):

@@ -21,7 +21,13 @@ from django.utils.translation import gettext as _
 
 from shop.cart.services import cart_contents, get_cart
 from shop.checkout.forms import AddressForm, CheckoutForm, address_as_dict, region_of
-from shop.checkout.services import add_address, chosen_shipping, complete_checkout, shipping_quote_to
+from shop.checkout.services import (
+    add_address,
+    chosen_shipping,
+    complete_checkout,
+    reviewed_lines,
+    shipping_quote_to,
+)
 from shop.orders.errors import OrderError
 from shop.orders.models import PaymentMethod
 from shop.payments.choices import payment_options
@@ -145,7 +151,7 @@ def checkout_review(request):
     snapshot = signing.dumps(
         {
             "user": request.user.pk,
-            "items": [[line.product.pk, line.quantity, line.unit_price] for line in contents.lines],
+            "variants": reviewed_lines(contents),
             "shipping_cost": shipping.cost,
             "payment_fee": payment.fee,
         },
