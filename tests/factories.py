@@ -43,23 +43,9 @@ def product(stock=0, **fields):
     return created
 
 
-def variant_product(options, *, option_name="Warna", price=85_000, **fields):
-    """A product with options: `options` maps an option value to its opening stock, or to
-    (stock, price) for a variant priced apart. Returns (product, {value: variant})."""
-    from shop.models import ProductVariant
-
-    made = product(option1_name=option_name, price=price, **fields)
-    variants = {}
-    for n, (value, spec) in enumerate(options.items()):
-        stock, variant_price = spec if isinstance(spec, tuple) else (spec, price)
-        variants[value] = ProductVariant.objects.create(
-            product=made, sku=f"{made.sku}-{n + 1}", option1=value, price=variant_price, sort_order=n
-        )
-        if stock:
-            set_opening_stock(made, stock, variant=variants[value])
-            variants[value].refresh_from_db(fields=["stock"])
-    made.refresh_from_db(fields=["stock"])
-    return made, variants
+def variant_product(options, *, option_name="Warna", **fields):
+    """make_variant_product with one option type: `options` maps each value to its opening stock."""
+    return make_variant_product(list(options.items()), option_names=(option_name,), **fields)
 
 
 HIJAB_COLOURS = ("Hitam", "Navy", "Maroon", "Mocca", "Dusty Pink", "Sage")

@@ -43,8 +43,10 @@ class ProductQuerySet(SearchableQuerySetMixin, models.QuerySet):
 
     def in_stock_first(self, *ordering):
         """`ordering`, with what a buyer can buy now before what is sold out: a listing that opens on
-        "Habis" cards looks like an empty shop."""
-        return self.order_by(models.Case(models.When(stock__gt=0, then=0), default=1), *ordering)
+        "Habis" cards looks like an empty shop. Sellable means an active variant in stock: the stock of
+        a colour taken off sale still counts in Product.stock."""
+        sellable = ProductVariant.objects.filter(product=models.OuterRef("pk"), is_active=True, stock__gt=0)
+        return self.order_by(models.Case(models.When(models.Exists(sellable), then=0), default=1), *ordering)
 
     def for_listing(self):
         """What a product card needs, in a fixed number of queries whatever the page size.
@@ -161,8 +163,17 @@ class Product(index.Indexed, ClusterableModel):
 
     def sync_default_variant(self):
         """A product without options sells through exactly one variant carrying its own SKU, price and
-        weight: made with the product, and following it whenever the product is saved."""
+        weight: made with the product, and following it whenever the product is saved. A product with
+        options takes the lowest price of its active variants (committed by now: ClusterableModel
+        saves the admin's variant rows with the product), so price filters and sorts read its
+        "mulai" price."""
         if self.has_options:
+            lowest = ProductVariant.objects.filter(product=self, is_active=True).aggregate(low=models.Min("price"))[
+                "low"
+            ]
+            if lowest is not None and lowest != self.price:
+                Product.objects.filter(pk=self.pk).update(price=lowest)
+                self.price = lowest
             return
         variants = list(ProductVariant.objects.filter(product=self).order_by("sort_order", "pk")[:2])
         if not variants:
