@@ -321,7 +321,7 @@ class VariantRows:
         update_rows(ProductVariant, list(self.changed_variants.values()), list(VARIANT_FIELDS.values()))
         if self.new_variants:
             ProductVariant.objects.bulk_create(self.new_variants)
-            _fill_missing_variant_ids(self.new_variants)
+            fill_missing_ids(self.new_variants, ProductVariant)
         self._update_products(now)
         pictures = [(product, list(wanted.values())) for product, wanted in self.pictures.values() if wanted]
         return self.levels, pictures
@@ -362,11 +362,3 @@ def _html(description, *, changed):
     if changed and "<" in description:
         return clean_rich_text(description)
     return description
-
-
-def _fill_missing_variant_ids(variants):
-    unsaved = [variant.sku for variant in variants if variant.pk is None]
-    if unsaved:
-        ids = dict(ProductVariant.objects.filter(sku__in=unsaved).values_list("sku", "pk"))
-        for variant in variants:
-            variant.pk = variant.pk or ids[variant.sku]

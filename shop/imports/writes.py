@@ -95,13 +95,14 @@ def update_products(products, field_names):
     update_rows(Product, products, field_names)
 
 
-def fill_missing_ids(products):
-    """Databases that do not return ids from bulk_create (MySQL): read them back by SKU."""
-    unsaved = [product.sku for product in products if product.pk is None]
+def fill_missing_ids(rows, model=Product):
+    """Databases that do not return ids from bulk_create (MySQL): read them back by SKU (products'
+    and variants' SKUs are each unique)."""
+    unsaved = [row.sku for row in rows if row.pk is None]
     if unsaved:
-        ids = dict(Product.objects.filter(sku__in=unsaved).values_list("sku", "pk"))
-        for product in products:
-            product.pk = product.pk or ids[product.sku]
+        ids = dict(model.objects.filter(sku__in=unsaved).values_list("sku", "pk"))
+        for row in rows:
+            row.pk = row.pk or ids[row.sku]
 
 
 def create_default_variants(products):
