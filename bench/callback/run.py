@@ -71,11 +71,12 @@ TIMEOUT = 120  # seconds for one variant of one round, start-up included
 READY_TIMEOUT = 60
 # Production settings (DEBUG off) over loopback HTTP, for gunicorn, the direct workers and this process; connections
 # kept for the whole run (the shop's default is 60 s) so that each backend's CPU can be followed by its pid; no
-# warnings logged (the floor's 405s would each write one).
+# warnings logged (the floor's 405s would each write one); web only (TASKS_IN_WEB=false: gunicorn.conf.py would
+# otherwise fork the task cluster).
 SETTINGS = """DEBUG=false TOKOKU_TESTING=0 SECRET_KEY=bench-callback-not-a-secret-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
     ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false
     SECURE_HSTS_SECONDS=0 TRIPAY_MERCHANT_CODE=T14302 TRIPAY_API_KEY=DEV-bench-callback-api-key
-    TRIPAY_SANDBOX=true LOG_LEVEL=ERROR CONN_MAX_AGE=600"""
+    TRIPAY_SANDBOX=true LOG_LEVEL=ERROR CONN_MAX_AGE=600 TASKS_IN_WEB=false"""
 
 
 def bench_environment(workdir):

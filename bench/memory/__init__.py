@@ -38,9 +38,10 @@ def children(pid, tree):
 
 
 class Stack:
-    """Names the processes of gunicorn and qcluster from their tree: the master and its workers; the
-    qcluster command, its sentinel, and the sentinel's children, which django-q2 starts in the order
-    workers, monitor, pusher (a child that appears after start-up is a worker started again)."""
+    """Names the processes of gunicorn and the task cluster from their tree: the master and its workers;
+    the cluster (forked by the master, or the qcluster command), its sentinel, and the sentinel's
+    children, which django-q2 starts in the order workers, monitor, pusher (a child that appears after
+    start-up is a worker started again)."""
 
     def __init__(self, gunicorn_pid, qcluster_pid, cluster_name="qcluster (command)"):
         self.gunicorn_pid, self.qcluster_pid = gunicorn_pid, qcluster_pid
@@ -51,7 +52,7 @@ class Stack:
         """[(pid, name)] of every process of the stack now alive."""
         tree = parents()
         found = [(pid, self.names[pid]) for pid in (self.gunicorn_pid, self.qcluster_pid) if pid in tree]
-        # The onetree variant's cluster is a child of the master too, and no worker.
+        # The cluster the shipped master forks is a child of the master too, and no worker.
         found += [(pid, "gunicorn worker") for pid in children(self.gunicorn_pid, tree) if pid != self.qcluster_pid]
         for index, sentinel in enumerate(children(self.qcluster_pid, tree)):
             found.append(
@@ -223,9 +224,9 @@ def describe(measured, workers):
     qcluster = f"qcluster Q_WORKERS={options['q_workers']}" if options["q_workers"] else "qcluster default Q_WORKERS"
     qcluster += ", gc.freeze() before forking" if options["qfreeze"] else ""
     qcluster += (
-        ", forked by gunicorn's master from the application it loaded (no manage.py qcluster)"
-        if options["onetree"]
-        else ""
+        ", TASKS_IN_WEB=false and manage.py qcluster (two process trees)"
+        if options["separate"]
+        else ", forked by gunicorn's master from the application it loaded (TASKS_IN_WEB, the default: one tree)"
     )
     backing = "Redis cache and broker" if options["redis"] else "local-memory cache, ORM broker"
     return f"{gunicorn}; {qcluster} ({q_workers} workers); {backing}"
@@ -261,7 +262,7 @@ def report(measured, args, url, load_before, load_after, machine, now):
         f"Memory of the production stack under a mixed load (bench/memory/run.py), {now}",
         f"machine: {machine}; load average before the run {load_before[0]:.1f}, after {load_after[0]:.1f} "
         "(a shared machine: other people's tests ran meanwhile)",
-        f"PostgreSQL database {url.rsplit('/', 1)[-1]} (migrate + seed_demo), DEBUG off, production settings "
+        f"PostgreSQL database {url.rsplit('/', 1)[-1]} (migrate + seed_demo + warm-up), DEBUG off, production settings "
         "from the environment (tokoku.settings); emails over SMTP to a sink on 127.0.0.1",
         f"load: {args.duration} s over loopback; anonymous visitors on {args.connections} connections; one signed-in "
         f"buyer placing {args.orders} orders through checkout; one staff member (a page a second)",

@@ -1,16 +1,20 @@
 """Memory of the production stack under a mixed load: can one small VPS hold the shop?
 
     .venv/bin/python bench/memory/run.py [--duration 60] [--workers 2] [--connections 4] [--orders 3]
-                                         [--variants shipped,freeze+q1,w1+threads4,...] [--client auto|wrk|python]
-                                         [--reuse] [--keep]
+                                         [--variants shipped,separate,separate+q2,w1+threads4,...]
+                                         [--client auto|wrk|python] [--reuse] [--keep]
 
-Starts the stack as README's deployment runs it: gunicorn serving tokoku.wsgi with sync workers
-(--workers, default 2) and the project's gunicorn.conf.py (the application loaded once in the master
-and shared by the workers it forks, gc.freeze() before each fork), and `manage.py qcluster` (the task worker, with its default Q_WORKERS), DEBUG
-off, the production settings a fresh install has (local-memory cache, the ORM as task broker; no
-Redis unless a variant asks for it), on a PostgreSQL database of its own (BENCH_MEMORY_DATABASE_URL,
-default .../tokoku_h_mem_bench), created, migrated, filled by `seed_demo` and dropped at the end.
-Emails go over SMTP to a sink in this process, so the worker really delivers them.
+Starts the stack as README's deployment runs it on one server: gunicorn serving tokoku.wsgi with sync
+workers (--workers, default 2) and the project's gunicorn.conf.py (the application loaded once in the
+master and shared by the workers it forks, gc.freeze() before each fork; TASKS_IN_WEB at its default,
+so the master also forks the django-q2 task cluster, with its default Q_WORKERS, from the application
+it loaded: tokoku/web_tasks.py). Variant `separate` runs the two trees of a deployment on several
+servers instead: TASKS_IN_WEB=false and `manage.py qcluster` beside gunicorn. DEBUG off, the
+production settings a fresh install has (local-memory cache, the ORM as task broker; no Redis unless
+a variant asks for it), on a PostgreSQL database of its own (BENCH_MEMORY_DATABASE_URL, default
+.../tokoku_h_mem_bench), created, migrated, filled by `seed_demo`, warmed up (warm_up: the pictures'
+renditions exist before any variant is measured) and dropped at the end. Emails go over SMTP to a
+sink in this process, so the task worker really delivers them.
 
 For --duration seconds it serves what a shop's day looks like, over loopback: anonymous visitors
 reading the home page, the catalog and its categories, product pages, search, the content pages and
@@ -21,10 +25,11 @@ dashboard and the order desks. The notifications of those orders are then awaite
 has sent every one.
 
 What is measured is the proportional set size (PSS, /proc/<pid>/smaps_rollup) of every process of
-the stack, found as the process trees under the gunicorn master and the qcluster command: a page
-shared by n processes counts 1/n in each, so the total counts each page once. RSS counts shared pages
-in every process that maps them (gunicorn workers and qcluster's forked children share their
-interpreter and code), so its sum overstates what the stack takes from the machine; it is printed
+the stack, found as the process trees under the gunicorn master and the task cluster (the master's
+child that leads a process group of its own, or the qcluster command): a page shared by n processes
+counts 1/n in each, so the total counts each page once. RSS counts shared pages in every process that
+maps them (gunicorn workers and the cluster's forked children share their interpreter and code), so
+its sum overstates what the stack takes from the machine; it is printed
 for comparison, with USS (the pages only that process has). PSS is taken after start-up, sampled
 every half second during the load (its peak), and at the end. PSS also splits file pages with other
 programs that map the same files (other Python processes of this venv), so the report adds the
@@ -32,12 +37,12 @@ stack's memory as if alone: anonymous PSS plus each mapped file once. Goal: at m
 so that a 1 GB VPS holds the shop, PostgreSQL and Redis. The figures go to bench/results/memory.txt.
 
 --variants measures other ways to run the same code one after another, on the same database, without
-changing the project's configuration (see VARIANT_HELP): gunicorn --preload, with or without the URLs
-loaded and gc.freeze() in the master before it forks (both already in gunicorn.conf.py) (the collector would otherwise write to every
-shared object's header in each worker and so copy its page), the same freeze in qcluster, fewer
-task workers, Redis as cache and broker, worker recycling, one threaded gunicorn worker, and one
-process tree for web and tasks (onetree: the task cluster forked by gunicorn's master, so that it
-shares the application the master loaded instead of loading its own, about 110 MB).
+changing the project's configuration (see VARIANT_HELP); by default the shipped one tree and the two
+trees of `separate` side by side. The others: gunicorn --preload, or a config of its own with the URLs
+loaded and gc.freeze() in the master before it forks (both already in gunicorn.conf.py; the collector
+would otherwise write to every shared object's header in each worker and so copy its page), the same
+freeze in a separate qcluster, more or fewer task workers, Redis as cache and broker, worker recycling,
+one threaded gunicorn worker.
 """
 
 import argparse
@@ -58,7 +63,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.common import ROOT, write_result  # noqa: E402
-from bench.memory import Failed, MailSink, Sampler, Stack, alone_kb, report, rollup, snapshot, total  # noqa: E402
+from bench.memory import (  # noqa: E402
+    Failed,
+    MailSink,
+    Sampler,
+    Stack,
+    alone_kb,
+    children,
+    parents,
+    report,
+    rollup,
+    snapshot,
+    total,
+)
 from bench.memory.load import Browser, rotating_client, run_load, wait_for_delivery  # noqa: E402
 from bench.pages.run import (  # noqa: E402
     bench_environment,
@@ -76,13 +93,14 @@ WORKDIR = Path(tempfile.gettempdir()) / "tokoku_h_mem_bench"
 # Every step has a ceiling (manage.py steps: bench/pages' SETUP_TIMEOUT; the load: its duration plus
 # a margin; the notifications: bench/memory/load.py), so nothing stuck can hold the run.
 READY_TIMEOUT = 90
-CLUSTER_PID = WORKDIR / "cluster.pid"  # written by the onetree variant's gunicorn master
+WARM_UP_SECONDS = 10
 VARIANT_HELP = (
-    "comma-separated; each 'shipped' or options joined by '+': preload (gunicorn --preload); freeze (preload, "
-    "the URLs loaded and gc.freeze() before forking); qfreeze (gc.freeze() in qcluster before it forks); qN "
-    "(Q_WORKERS=N); redis (REDIS_URL to a private redis-server); recycleN (gunicorn --max-requests N); wN (N "
-    "gunicorn workers); threadsN (gthread workers of N threads); onetree (no manage.py qcluster: gunicorn's master "
-    "forks the task cluster from the application it loaded, so web and tasks share one copy of it)"
+    "comma-separated; each 'shipped' (gunicorn.conf.py as shipped: gunicorn's master forks the task cluster) or "
+    "options joined by '+': separate (TASKS_IN_WEB=false and manage.py qcluster beside gunicorn: two process trees, "
+    "as on several servers); preload (gunicorn --preload); freeze (a config of its own instead of gunicorn.conf.py: "
+    "preload, the URLs loaded and gc.freeze() before forking; implies separate); qfreeze (gc.freeze() in qcluster "
+    "before it forks; implies separate); qN (Q_WORKERS=N); redis (REDIS_URL to a private redis-server); recycleN "
+    "(gunicorn --max-requests N); wN (N gunicorn workers); threadsN (gthread workers of N threads)"
 )
 # The freeze and qfreeze variants: what the parent of each fork could do before forking, measured here
 # without touching the project. gc.freeze() moves every object made so far out of the collector's
@@ -108,45 +126,6 @@ django.setup()
 gc.freeze()
 call_command("qcluster")
 """
-# The onetree variant: the project's gunicorn.conf.py, and a master that, once it has loaded the application,
-# forks the django-q2 cluster as `manage.py qcluster` would run it. The cluster's processes then share the
-# loaded application with the web workers instead of loading their own. A bench-only sketch: gunicorn does not
-# watch or restart this child (its reaper takes the child's exit status and ignores it).
-GUNICORN_ONETREE = """
-import multiprocessing
-import signal
-from pathlib import Path
-
-exec(Path("gunicorn.conf.py").read_text())
-
-
-def when_ready(server):
-    from django.core.management import call_command
-    from django.db import connections
-    from django.urls import get_resolver
-
-    get_resolver().url_patterns
-    connections.close_all()
-    gc.freeze()
-    pid = os.fork()
-    if pid:
-        Path({pid_file!r}).write_text(str(pid))
-        return
-    status = 1
-    try:
-        for listener in server.LISTENERS:
-            listener.close()
-        for number in (signal.SIGHUP, signal.SIGQUIT, signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGTTIN,
-                       signal.SIGTTOU, signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH):
-            signal.signal(number, signal.SIG_DFL)
-        call_command("qcluster")
-        # manage.py would now wait for the sentinel at exit (multiprocessing's atexit); this child waits here.
-        for child in multiprocessing.active_children():
-            child.join()
-        status = 0
-    finally:
-        os._exit(status)
-"""
 
 
 def main():
@@ -155,11 +134,7 @@ def main():
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--connections", type=int, default=4, help="anonymous visitors' concurrent connections")
     parser.add_argument("--orders", type=int, default=3, help="orders the buyer places during the load")
-    parser.add_argument(
-        "--variants",
-        default="shipped",
-        help=VARIANT_HELP,
-    )
+    parser.add_argument("--variants", default="shipped,separate", help=VARIANT_HELP)
     parser.add_argument(
         "--client", choices=["auto", "wrk", "python"], default="auto", help="anonymous load: wrk when installed"
     )
@@ -176,7 +151,7 @@ def main():
     url = os.environ.get("BENCH_MEMORY_DATABASE_URL", DEFAULT_URL)
     env = environment(url)
     try:
-        prepare(url, env, args.reuse)
+        prepare(url, env, args)
         measured = [measure_or_say_why(variant, env, args, url) for variant in variants]
     finally:
         if not args.keep:
@@ -190,7 +165,7 @@ def main():
 
 def variant_options(name, parser):
     options = {"name": name, "preload": False, "freeze": False, "qfreeze": False, "q_workers": None, "redis": False}
-    options.update({"max_requests": None, "workers": None, "threads": None, "onetree": False})
+    options.update({"max_requests": None, "workers": None, "threads": None, "separate": False})
     for token in [] if name == "shipped" else name.split("+"):
         if token in ("preload", "freeze"):
             options["preload"] = True
@@ -199,8 +174,8 @@ def variant_options(name, parser):
             options["qfreeze"] = True
         elif token == "redis":
             options["redis"] = True
-        elif token == "onetree":
-            options["onetree"] = True
+        elif token == "separate":
+            options["separate"] = True
         elif re.fullmatch(r"q\d+", token):
             options["q_workers"] = int(token[1:])
         elif re.fullmatch(r"recycle\d+", token):
@@ -211,10 +186,8 @@ def variant_options(name, parser):
             options["threads"] = int(token[7:])
         else:
             parser.error(f"unknown variant option {token!r} in {name!r}")
-    if options["onetree"] and (options["freeze"] or options["qfreeze"]):
-        parser.error(
-            f"onetree brings its own gunicorn config and no qcluster command: not with freeze/qfreeze ({name!r})"
-        )
+    # freeze replaces gunicorn.conf.py, which forks the cluster; qfreeze is about the qcluster command.
+    options["separate"] = options["separate"] or options["freeze"] or options["qfreeze"]
     return options
 
 
@@ -224,6 +197,7 @@ def variant_options(name, parser):
 def environment(url):
     env = bench_environment(url)
     env.pop("Q_WORKERS", None)  # the default, unless a variant sets it
+    env.pop("TASKS_IN_WEB", None)  # the default (bench/pages measures web only), unless a variant sets it
     env.update(
         {
             "MEDIA_ROOT": str(WORKDIR / "media"),
@@ -239,8 +213,8 @@ def environment(url):
     return env
 
 
-def prepare(url, env, reuse):
-    if reuse and (WORKDIR / "static").exists() and product_count(url):
+def prepare(url, env, args):
+    if args.reuse and (WORKDIR / "static").exists() and product_count(url):
         print(f"Reusing database {database_name(url)} and {WORKDIR}.", flush=True)
         return
     print(f"Creating database {database_name(url)} (migrate, seed_demo, collectstatic)...", flush=True)
@@ -249,6 +223,24 @@ def prepare(url, env, reuse):
     manage(env, "migrate", "--noinput")
     manage(env, "seed_demo", "--force")
     manage(env, "collectstatic", "--noinput")
+    warm_up(env, url, args)
+
+
+def warm_up(env, url, args):
+    """What a shop's first visitors make once and every later visitor reuses (the pictures' renditions,
+    above all): made here, by a web-only gunicorn and WARM_UP_SECONDS of the same load, so that every
+    variant is measured on a shop that has been open a while. Otherwise the first variant of a run
+    renders them all, in its web workers, about 10 MB more than the next variant on the same database."""
+    print(f"Warming up the new shop ({WARM_UP_SECONDS} s of the load, not measured)...", flush=True)
+    options = {"workers": None, "threads": None, "preload": False, "max_requests": None, "freeze": False}
+    port = free_port()
+    server = start_gunicorn({**env, "TASKS_IN_WEB": "false"}, port, 1, options)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/", server)
+        load = argparse.Namespace(duration=WARM_UP_SECONDS, orders=0, connections=2, client=args.client)
+        run_load(f"http://127.0.0.1:{port}", url, load)
+    finally:
+        stop(server)
 
 
 def product_count(url):
@@ -293,10 +285,6 @@ def start_gunicorn(env, port, workers, options):
     if options["freeze"]:
         (WORKDIR / "gunicorn_freeze.py").write_text(GUNICORN_FREEZE)
         command += ["--config", str(WORKDIR / "gunicorn_freeze.py")]
-    if options["onetree"]:
-        CLUSTER_PID.unlink(missing_ok=True)
-        (WORKDIR / "gunicorn_onetree.py").write_text(GUNICORN_ONETREE.format(pid_file=str(CLUSTER_PID)))
-        command += ["--config", str(WORKDIR / "gunicorn_onetree.py")]
     return start(command, env, "gunicorn.log")
 
 
@@ -348,9 +336,11 @@ def log_tail(name, lines=15):
 
 
 def measure(options, env, args, url):
-    print(f"[{options['name']}] starting gunicorn and qcluster...", flush=True)
+    print(f"[{options['name']}] starting gunicorn" + (" and qcluster..." if options["separate"] else "..."), flush=True)
     sink = MailSink()
     env = {**env, "EMAIL_PORT": str(sink.port)}
+    if options["separate"]:
+        env["TASKS_IN_WEB"] = "false"
     if options["q_workers"]:
         env["Q_WORKERS"] = str(options["q_workers"])
     redis = None
@@ -361,11 +351,13 @@ def measure(options, env, args, url):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     gunicorn = start_gunicorn(env, port, args.workers, options)
-    qcluster = None if options["onetree"] else start_qcluster(env, options)
+    qcluster = start_qcluster(env, options) if options["separate"] else None
+    cluster = None
     try:
         wait_for_http(base + "/", gunicorn)
-        if options["onetree"]:
-            stack = Stack(gunicorn.pid, forked_cluster(), cluster_name="qcluster (forked by master)")
+        if qcluster is None:
+            cluster = forked_cluster(gunicorn.pid)
+            stack = Stack(gunicorn.pid, cluster, cluster_name="qcluster (forked by master)")
         else:
             stack = Stack(gunicorn.pid, qcluster.pid)
         if not stack.settle(READY_TIMEOUT):
@@ -396,10 +388,10 @@ def measure(options, env, args, url):
         for process in (gunicorn, qcluster, redis):
             if process is not None:
                 stop(process)
-        if options["onetree"]:
-            # The forked cluster may outlive the master that forked it: its session goes too.
+        if cluster is not None:
+            # The master stops the cluster it forked; should it not have, the cluster's own process group goes.
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(gunicorn.pid, signal.SIGKILL)
+                os.killpg(cluster, signal.SIGKILL)
         sink.shutdown()
     result["problems"] = traffic["problems"] + delivery["problems"]
     if traffic["orders"] and not delivery["problems"] and delivery["received"] < delivery["sent"]:
@@ -407,14 +399,17 @@ def measure(options, env, args, url):
     return result
 
 
-def forked_cluster():
-    """The pid of the cluster the onetree variant's master forked, once it has said it."""
+def forked_cluster(master):
+    """The pid of the task cluster gunicorn's master forked: the child that leads a process group of its
+    own (tokoku/web_tasks.py), where the workers stay in the master's."""
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
-        if CLUSTER_PID.exists() and CLUSTER_PID.read_text().strip():
-            return int(CLUSTER_PID.read_text())
+        for pid in children(master, parents()):
+            with contextlib.suppress(ProcessLookupError):
+                if os.getpgid(pid) == pid:
+                    return pid
         time.sleep(0.2)
-    raise Failed(f"gunicorn's master did not fork the task cluster within {READY_TIMEOUT} s")
+    raise Failed(f"gunicorn's master did not fork the task cluster (TASKS_IN_WEB) within {READY_TIMEOUT} s")
 
 
 def postgres_backends(url):

@@ -158,6 +158,8 @@ def test_the_shop_recovers_by_itself_when_postgresql_restarts(private_postgres, 
         "TOKOKU_TESTING": "1",
         "EMAIL_FILE_PATH": str(mail),
         "Q_WORKERS": "1",
+        # The task worker is a process of its own here (`manage.py qcluster`), as on several servers.
+        "TASKS_IN_WEB": "false",
         "STOP": str(tmp_path / "stop"),
         "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}",
         "DJANGO_SETTINGS_MODULE": "restart_settings",

@@ -174,11 +174,12 @@ def start_worker(name, redis_url, workdir, **extra):
 
 
 def start_web(name, redis_url, workdir):
-    """gunicorn serving tokoku.wsgi on a free loopback port `.port` (one sync worker); wait_until_answering()."""
+    """gunicorn serving tokoku.wsgi on a free loopback port `.port` (one sync worker); wait_until_answering().
+    Web only, as on a web server of several: the tests start the task workers they want themselves."""
     port = free_port()
     command = [str(Path(sys.executable).parent / "gunicorn"), "tokoku.wsgi:application"]
     command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "60", "--chdir", str(ROOT)]
-    web = ShopProcess(name, command, shop_environment(redis_url), workdir)
+    web = ShopProcess(name, command, shop_environment(redis_url, TASKS_IN_WEB="false"), workdir)
     web.port = port
     return web
 
