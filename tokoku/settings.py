@@ -77,6 +77,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "home.page_cache.AnonymousPageHitMiddleware",  # cached pages for visitors without a session, served early
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tokoku.middleware.ShopLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,8 +87,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
-    # Last, so a cached page still passes through every middleware above (security, CSRF, locale).
-    "home.page_cache.VisitorPageCacheMiddleware",
+    "home.page_cache.VisitorPageCacheMiddleware",  # last: stores pages, serves what the early one leaves
 ]
 
 ROOT_URLCONF = "tokoku.urls"
