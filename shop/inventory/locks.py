@@ -66,8 +66,10 @@ def lock_product_totals(product_ids):
 
 def share_lock_lines(variant_ids, product_ids):
     """On MariaDB, share-lock the variants and products order lines will point at, in the global
-    order, before inserting them: the foreign-key checks would otherwise take them row by row,
-    product then variant, against the stock writers' variants-then-products."""
+    order, before the checkout writes anything: the foreign-key checks would otherwise take them
+    row by row, product then variant, against the stock writers' variants-then-products, and the
+    new order's unique transfer total can lock a range of that index that a confirmation holding
+    these variants is about to write to."""
     if connection.vendor != "mysql":
         return
     for model, ids in ((ProductVariant, variant_ids), (Product, product_ids)):

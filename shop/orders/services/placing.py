@@ -124,6 +124,11 @@ def place_order(
             )
         if amount + fee > MAX_ORDER_TOTAL or weight > MAX_ORDER_WEIGHT_GRAMS:
             raise OrderError(_("Pesanan sebesar ini tidak bisa dibuat sekaligus. Bagi menjadi beberapa pesanan."))
+        # Each line's foreign-key checks share-lock its variant and product: take them in ascending
+        # pk, the order confirm_payment locks them in, and before writing anything. A new order's
+        # transfer total may lock a range of the unique index that a confirmation holding these
+        # variants is about to write to (see tests/orders/test_checkout_locks.py).
+        share_lock_lines(list(wanted), {variant.product_id for variant in variants.values()})
         order = _create_order(
             {
                 # First: it holds the day's counter row until commit, so that checkouts of one day
@@ -145,9 +150,6 @@ def place_order(
             amount=amount + fee,
             use_unique_code=use_unique_code,
         )
-        # Each line's foreign-key checks share-lock its variant and product: take them in ascending
-        # pk, the order confirm_payment locks them in, or a checkout and a confirmation can deadlock.
-        share_lock_lines(list(wanted), {variant.product_id for variant in variants.values()})
         OrderLine.objects.bulk_create(
             OrderLine(
                 order=order,
