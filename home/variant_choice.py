@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from shop.core.money import format_rupiah
+from shop.core.money import discount_percent, format_rupiah
 
 
 @dataclass
@@ -33,13 +33,6 @@ def stock_text(stock, available):
     if stock <= settings.LOW_STOCK_THRESHOLD:
         return _("Stok tinggal %(stock)s") % {"stock": stock}
     return _("Tersedia")
-
-
-def discount_percent(compare_at_price, price):
-    """As Product.discount_percent, for one variant's price."""
-    if compare_at_price and compare_at_price > price:
-        return round(100 * (compare_at_price - price) / compare_at_price)
-    return 0
 
 
 def variant_choice(product, gallery_items, wanted=None):

@@ -9,7 +9,8 @@ time) that the result page filters, counts and sorts without asking again:
 - PostgreSQL: full-text search with the `indonesian` configuration, then trigrams (backends/postgres.py);
 - SQLite and MariaDB: the catalog's words in memory, one typo per word tolerated (backends/fallback.py).
 
-A full SKU typed as it is written ("DEMO-008", "BTK#07+A") always comes first.
+A full SKU typed as it is written ("DEMO-008", "BTK#07+A"), a product's or one of its variants',
+always comes first.
 """
 
 import logging
@@ -19,7 +20,7 @@ from django.conf import settings
 from django.db import connection
 from wagtail.search.backends import get_search_backend
 
-from shop.models import Product
+from shop.models import Product, ProductVariant
 
 from .backends import SearchUnavailable, fallback, postgres
 from .corrections import corrections_from_hits
@@ -63,10 +64,14 @@ def find(raw, limit=MAX_HITS):
         return found
     # The SKU as typed, in capitals or in small letters: three values the unique index on sku answers at once,
     # where a case-insensitive comparison would read every product.
+    skus = {typed, typed.upper(), typed.lower()}
     exact = list(
-        Product.objects.active()
-        .filter(sku__in={typed, typed.upper(), typed.lower()})
-        .values_list("pk", "category_id", "price", "created_at")[:1]
+        Product.objects.active().filter(sku__in=skus).values_list("pk", "category_id", "price", "created_at")[:1]
+    ) or list(
+        # A variant's SKU ("HV-NAVY") finds its product, as the printed label on the shelf would.
+        ProductVariant.objects.filter(sku__in=skus, is_active=True, product__is_active=True).values_list(
+            "product_id", "product__category_id", "product__price", "product__created_at"
+        )[:1]
     )
     if query:
         mapping = synonym_map()

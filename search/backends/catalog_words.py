@@ -1,10 +1,10 @@
 """The catalog as words, kept in memory: the SQLite/MariaDB search engine and every backend's "did you mean".
 
-A snapshot holds, for each active product, which words of its name, SKU, category and description it
-has (an inverted index), plus the vocabulary with its one-typo neighbours. It is rebuilt when the
-catalog changes: at once in this process (receivers.py), and in other processes when one small query
-sees a different number of active products or a newer change, or after SNAPSHOT_SECONDS (a renamed
-category changes no product row). Meant for shops of up to a few thousand products; PostgreSQL shops
+A snapshot holds, for each active product, which words of its name, SKU, variants (options and
+SKUs), category and description it has (an inverted index), plus the vocabulary with its one-typo
+neighbours. It is rebuilt when the catalog changes: at once in this process (receivers.py), and in
+other processes when one small query sees a different number of active products or a newer change,
+or after SNAPSHOT_SECONDS (a renamed category changes no product row). Meant for shops of up to a few thousand products; PostgreSQL shops
 search in the database instead (postgres.py).
 """
 
@@ -21,7 +21,7 @@ from ..text import deletes, stem, typo_allowed, within_one_typo, words
 
 SNAPSHOT_SECONDS = 60
 # How much a word found in each field counts toward a product's score.
-FIELD_WEIGHTS = {"name": 8.0, "sku": 8.0, "category": 4.0, "description": 2.0}
+FIELD_WEIGHTS = {"name": 8.0, "sku": 8.0, "variant": 6.0, "category": 4.0, "description": 2.0}
 # How much a match counts by how it was found: whole word, same stem, beginning of a word, one typo away.
 EXACT, STEMMED, PREFIX, TYPO = 1.0, 0.9, 0.6, 0.5
 MAX_PREFIX_WORDS = 200
@@ -118,11 +118,14 @@ def snapshot():
 def build(stamp):
     snap = Snapshot(stamp=stamp, built=time.monotonic())
     rows = Product.objects.active().values_list(
-        "pk", "name", "sku", "description", "category_id", "category__name", "price", "created_at"
+        "pk", "name", "sku", "description", "category_id", "category__name", "price", "created_at", "variant_words"
     )
-    for pid, name, sku, description, category_id, category_name, price, created in rows.iterator(chunk_size=2000):
+    for pid, name, sku, description, category_id, category_name, price, created, variant in rows.iterator(
+        chunk_size=2000
+    ):
         snap.facts[pid] = (category_id, price, created.timestamp())
-        for field_name, text in (("description", description), ("category", category_name), ("name", name)):
+        texts = (("description", description), ("category", category_name), ("variant", variant), ("name", name))
+        for field_name, text in texts:
             for word in words(text):
                 snap.add(pid, word, FIELD_WEIGHTS[field_name])
         for word in words(sku):

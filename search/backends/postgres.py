@@ -2,10 +2,11 @@
 
 First every word of the query must be found by full-text search (Indonesian stemming, so "pedasnya"
 meets "pedas"; the owner's synonyms; the last word also as the beginning of a word) in the product's
-name, SKU and description or in its category's name. Only when that finds nothing, each word may
-instead be close to a word of those fields by trigram similarity (pg_trgm's `<%`), which is what
-finds "kopii gayo". Products whose name has the words come first, then by how close the name is to
-the query. The GIN indexes for both are made by search/migrations/0001_initial.py.
+name, SKU, its variants' options and SKUs (variant_words) and description or in its category's
+name. Only when that finds nothing, each word may instead be close to a word of those fields by
+trigram similarity (pg_trgm's `<%`), which is what finds "kopii gayo". Products whose name has the
+words come first, then by how close the name is to the query. The GIN indexes for both are made by
+search/migrations/0001_initial.py and 0002_variant_words.py.
 """
 
 import re
@@ -20,25 +21,19 @@ CONFIG = "'indonesian'::regconfig"
 DOCUMENT = (
     "(setweight(to_tsvector({c}, coalesce({p}name, '')), 'A') || "
     "setweight(to_tsvector({c}, coalesce({p}sku, '')), 'B') || "
+    "setweight(to_tsvector({c}, coalesce({p}variant_words, '')), 'B') || "
     "setweight(to_tsvector({c}, coalesce({p}description, '')), 'D'))"
 )
 INDEXES = {
     "search_product_document": "USING gin (" + DOCUMENT.format(c=CONFIG, p="") + ")",
     "search_product_name_trgm": "USING gin (lower(name) gin_trgm_ops)",
     "search_product_sku_trgm": "USING gin (lower(sku) gin_trgm_ops)",
+    "search_product_variant_words_trgm": "USING gin (lower(variant_words) gin_trgm_ops)",
     "search_product_description_trgm": "USING gin (lower(description) gin_trgm_ops)",
 }
 # Below pg_trgm's default 0.6, so that "sambel" (0.57 to "sambal") is still close; above it matches noise.
 WORD_SIMILARITY = "0.5"
 PREFIXABLE = re.compile(r"[^\W_]+")
-
-
-def create_indexes_sql():
-    return [f"CREATE INDEX IF NOT EXISTS {name} ON shop_product {body}" for name, body in INDEXES.items()]
-
-
-def drop_indexes_sql():
-    return [f"DROP INDEX IF EXISTS {name}" for name in INDEXES]
 
 
 def _tsquery(alternatives, prefix, params):
@@ -61,8 +56,8 @@ def _term_condition(alternatives, prefix, tolerant, category_ids, params):
     conditions = []
     if tolerant:
         for alternative in alternatives:
-            conditions += ["%s <%% lower(p.name)", "%s <%% lower(p.sku)"]
-            params += [alternative, alternative]
+            conditions += ["%s <%% lower(p.name)", "%s <%% lower(p.sku)", "%s <%% lower(p.variant_words)"]
+            params += [alternative, alternative, alternative]
     query = _tsquery(alternatives, prefix, params)
     conditions.append(f"numnode({query}) = 0")
     if category_ids:

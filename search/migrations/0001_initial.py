@@ -6,21 +6,31 @@ On SQLite and MariaDB only the synonym table is made: TrigramExtension does noth
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
-from search.backends.postgres import create_indexes_sql, drop_indexes_sql
+CONFIG = "'indonesian'::regconfig"
+# The indexes as this migration made them; 0002_variant_words.py replaces the document index.
+INDEXES = {
+    "search_product_document": "USING gin ("
+    f"(setweight(to_tsvector({CONFIG}, coalesce(name, '')), 'A') || "
+    f"setweight(to_tsvector({CONFIG}, coalesce(sku, '')), 'B') || "
+    f"setweight(to_tsvector({CONFIG}, coalesce(description, '')), 'D')))",
+    "search_product_name_trgm": "USING gin (lower(name) gin_trgm_ops)",
+    "search_product_sku_trgm": "USING gin (lower(sku) gin_trgm_ops)",
+    "search_product_description_trgm": "USING gin (lower(description) gin_trgm_ops)",
+}
 
 
 def create_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for statement in create_indexes_sql():
-        schema_editor.execute(statement)
+    for name, body in INDEXES.items():
+        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON shop_product {body}")
 
 
 def drop_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for statement in drop_indexes_sql():
-        schema_editor.execute(statement)
+    for name in INDEXES:
+        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 class Migration(migrations.Migration):

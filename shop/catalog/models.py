@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -13,7 +14,8 @@ from wagtail.models import Orderable
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
-from shop.catalog.variants import MAX_PRICE, ProductVariant
+from shop.catalog.variants import MAX_PRICE, ProductVariant, variant_words
+from shop.core.money import discount_percent
 
 # MAX_PRICE, the highest price a product or variant may have: Rp 999.999.999.999. Any cart of such
 # products, at the highest quantity a cart allows, still totals far below what the rupiah columns hold.
@@ -117,6 +119,8 @@ class Product(index.Indexed, ClusterableModel):
         help_text=_("Misalnya Warna. Kosongkan bila produk tanpa varian."),
     )
     option2_name = models.CharField(_("jenis pilihan 2"), max_length=30, blank=True, help_text=_("Misalnya Ukuran."))
+    # Kept from the variants by sync_default_variant and the import (shop.catalog.variants.variant_words).
+    variant_words = models.TextField(_("kata varian"), blank=True, default="", editable=False)
     description = RichTextField(_("deskripsi"), blank=True)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     updated_at = models.DateTimeField(_("diubah"), auto_now=True)
@@ -127,6 +131,7 @@ class Product(index.Indexed, ClusterableModel):
         index.SearchField("name", boost=3),
         index.AutocompleteField("name"),
         index.SearchField("sku", boost=2),
+        index.SearchField("variant_words", boost=2),
         index.SearchField("description"),
         index.RelatedFields("category", [index.SearchField("name")]),
         index.FilterField("is_active"),
@@ -168,13 +173,22 @@ class Product(index.Indexed, ClusterableModel):
         saves the admin's variant rows with the product), so price filters and sorts read its
         "mulai" price."""
         if self.has_options:
-            lowest = ProductVariant.objects.filter(product=self, is_active=True).aggregate(low=models.Min("price"))[
-                "low"
-            ]
-            if lowest is not None and lowest != self.price:
-                Product.objects.filter(pk=self.pk).update(price=lowest)
-                self.price = lowest
+            rows = list(
+                ProductVariant.objects.filter(product=self)
+                .order_by("sort_order", "pk")
+                .values_list("option1", "option2", "sku", "is_active", "price")
+            )
+            lowest = min((row[4] for row in rows if row[3]), default=self.price)
+            words = variant_words(row[:4] for row in rows)
+            if (lowest, words) != (self.price, self.variant_words):
+                self.price, self.variant_words, self.updated_at = lowest, words, timezone.now()
+                Product.objects.filter(pk=self.pk).update(price=lowest, variant_words=words, updated_at=self.updated_at)
+                # Saved after post_save indexed the product: search backends outside the database hear it here.
+                index.insert_or_update_object(self)
             return
+        if self.variant_words:
+            Product.objects.filter(pk=self.pk).update(variant_words="")
+            self.variant_words = ""
         variants = list(ProductVariant.objects.filter(product=self).order_by("sort_order", "pk")[:2])
         if not variants:
             ProductVariant.objects.create(
@@ -217,9 +231,7 @@ class Product(index.Indexed, ClusterableModel):
 
     @property
     def discount_percent(self):
-        if self.compare_at_price and self.compare_at_price > self.price:
-            return round(100 * (self.compare_at_price - self.price) / self.compare_at_price)
-        return 0
+        return discount_percent(self.compare_at_price, self.price)
 
     @property
     def main_image(self):

@@ -83,3 +83,16 @@ def name_both(line):
             line.variant_id = ids[0]
     elif line.product_id is None and line.variant_id is not None:
         line.product_id = ProductVariant.objects.values_list("product_id", flat=True).get(pk=line.variant_id)
+
+
+def variant_words(variants):
+    """What search knows of a product's options: the option values and SKUs of its active variants
+    ("Navy L HV-NAVY-L …"), each once, so "hijab navy" finds a hijab whose name and description
+    never say navy. `variants` are (option1, option2, sku, is_active) rows in the product's order."""
+    seen = {}
+    for option1, option2, sku, is_active in variants:
+        if is_active:
+            for value in (option1, option2, sku):
+                if value:
+                    seen.setdefault(value.casefold(), value)
+    return " ".join(seen.values())

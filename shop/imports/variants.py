@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from import_export.results import RowResult
 
 from shop.catalog.models import Product, ProductVariant
+from shop.catalog.variants import variant_words
 from shop.imports.columns import ROW_NUMBER
 from shop.imports.widgets import Paragraphs, SkuWidget, TextWidget
 from shop.imports.writes import assign_slugs, clean_rich_text, fill_missing_ids, update_products, update_rows
@@ -297,7 +298,7 @@ class VariantRows:
         if changed:
             self.changed_variants[variant.pk] = variant
             self.changed_products.setdefault(id(product), product)
-            if {"price", "is_active"} & set(changed):
+            if {"price", "is_active", "sku", "option1", "option2"} & set(changed):
                 self.dirty[id(product)] = product
         return changed
 
@@ -313,7 +314,9 @@ class VariantRows:
             assign_slugs(created)
             for product in created:
                 product.description = _html(product.description, changed=True)
-                summarise(product, [(v.price, v.is_active) for v in of_product[id(product)]])
+                summarise(
+                    product, [(v.price, v.is_active, v.option1, v.option2, v.sku) for v in of_product[id(product)]]
+                )
             Product.objects.bulk_create(created)
             fill_missing_ids(created)
         for variant in self.new_variants:
@@ -331,9 +334,13 @@ class VariantRows:
         variants were added or changed price or active flag worked out again."""
         dirty = {product.pk: product for product in self.dirty.values()}
         variants = {}
-        rows = ProductVariant.objects.filter(product_id__in=list(dirty)).values_list("product_id", "price", "is_active")
-        for product_id, price, active in rows if dirty else ():
-            variants.setdefault(product_id, []).append((price, active))
+        rows = (
+            ProductVariant.objects.filter(product_id__in=list(dirty))
+            .order_by("sort_order", "pk")
+            .values_list("product_id", "price", "is_active", "option1", "option2", "sku")
+        )
+        for product_id, *variant in rows if dirty else ():
+            variants.setdefault(product_id, []).append(variant)
         for product_id, product in dirty.items():
             summarise(product, variants[product_id])
         updated = {
@@ -345,15 +352,23 @@ class VariantRows:
                 product.description, changed=getattr(product, "_import_description_changed", False)
             )
         fields = ["name", "category", "price", "compare_at_price", "is_active", "description"]
-        update_products(list(updated.values()), [*fields, "option1_name", "option2_name", "updated_at"])
+        update_products(
+            list(updated.values()), [*fields, "option1_name", "option2_name", "variant_words", "updated_at"]
+        )
 
 
 def summarise(product, variants):
     """A product with options costs its lowest variant price (of its active variants, when it has
-    any) and is active while any variant is."""
-    active = [price for price, is_active in variants if is_active]
-    product.price = min(active or [price for price, _active in variants])
+    any), is active while any variant is, and is found by its variants' words. `variants` are
+    (price, is_active, option1, option2, sku) in the product's order."""
+    active = [price for price, is_active, *_rest in variants if is_active]
+    product.price = min(active or [price for price, *_rest in variants])
     product.is_active = bool(active)
+    product.variant_words = (
+        variant_words((option1, option2, sku, is_active) for _price, is_active, option1, option2, sku in variants)
+        if product.has_options
+        else ""
+    )
 
 
 def _html(description, *, changed):

@@ -68,6 +68,8 @@ WRITTEN_AGAINST = {
         "price:PositiveBigIntegerField compare_at_price:PositiveBigIntegerField? "
         "weight_grams:PositiveIntegerField stock:IntegerField is_active:BooleanField description:TextField "
         "created_at:DateTimeField updated_at:DateTimeField option1_name:CharField option2_name:CharField "
+        # Search's words of the variants: the function neither reads nor writes them.
+        "variant_words:TextField "
     ),
     "shop_productvariant": (
         "id:BigAutoField sort_order:IntegerField? product_id:ParentalKey sku:CharField option1:CharField "

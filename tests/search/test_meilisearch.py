@@ -171,6 +171,7 @@ def test_a_saved_product_is_sent_as_a_document_of_its_searchable_and_filterable_
             "id": coffee.pk,
             "name": "Kopi Gayo Arabika",
             "sku": "DEMO-008",
+            "variant_words": "",
             "description": "Biji kopi arabika, sangrai medium.",
             "category__name": "Minuman",
             "is_active": True,
@@ -183,12 +184,20 @@ def test_a_saved_product_is_sent_as_a_document_of_its_searchable_and_filterable_
     assert query == {"primaryKey": ["id"]}
 
 
+def test_a_product_with_options_is_sent_with_the_words_of_its_variants(meili, catalog_page):
+    hijab, _colours = factories.variant_product({"Hitam": 1, "Navy": 1}, name="Hijab Voal")
+    hijab.save()  # as the admin saves it, after its variant rows
+
+    (documents,) = meili.bodies("POST", f"/indexes/{INDEX}/documents")[-1:]
+    assert documents[0]["variant_words"] == f"Hitam {hijab.sku}-V1 Navy {hijab.sku}-V2"
+
+
 def test_the_index_is_created_with_its_settings_once_per_process(meili, coffee, category):
     assert meili.bodies("POST", "/indexes") == [{"uid": INDEX, "primaryKey": "id"}]
     assert meili.bodies("PATCH", f"/indexes/{INDEX}/settings") == [
         {
             # Most important first: Meilisearch's attribute ranking follows this order (name boost 3, SKU 2).
-            "searchableAttributes": ["name", "sku", "description", "category__name"],
+            "searchableAttributes": ["name", "sku", "variant_words", "description", "category__name"],
             "filterableAttributes": ["is_active", "category_id", "price", "created_at"],
             "sortableAttributes": ["is_active", "category_id", "price", "created_at"],
             "stopWords": STOP_WORDS,

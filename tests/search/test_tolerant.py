@@ -134,8 +134,11 @@ def test_postgresql_has_pg_trgm_and_the_search_indexes():
             "search_product_document",
             "search_product_name_trgm",
             "search_product_sku_trgm",
+            "search_product_variant_words_trgm",
             "search_product_description_trgm",
         }
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'search_product_document'")
+        assert "variant_words" in cursor.fetchone()[0], "the document index is over the expression searches use"
 
 
 @pytest.mark.postgres

@@ -159,6 +159,8 @@ class Command(BaseCommand):
                     sort_order=order,
                 )
                 set_opening_stock(product, variant_stock, variant=variant)
+            if variants:
+                product.sync_default_variant()  # its "mulai" price and the words search finds it by
             image = _image(f"Demo {sku}", draw_picture(name, colour, subtitle=category.name))
             ProductImage.objects.create(product=product, image=image, sort_order=0)
             created += 1
