@@ -3,7 +3,8 @@
  * the form, hidden, and is what is posted. Price, SKU, stock state, quantity limit and picture
  * follow the choice. A value that no variant in stock has is a disabled button marked "habis"; one
  * that is sold out only with the other option chosen is marked too but can be picked: the other
- * option then moves to a combination that can be bought. Without JavaScript the select is the form.
+ * option then moves to a combination that can be bought. Arrow keys move along a row. Without
+ * JavaScript the select is the form.
  * Data: the json_script "variant-data" (home/variant_choice.py). */
 (function () {
   "use strict";
@@ -93,6 +94,9 @@
       list.appendChild(button);
       return { button: button, note: note, value: value };
     });
+    list.addEventListener("keydown", function (event) {
+      moveFocus(event, buttons);
+    });
     group.appendChild(label);
     group.appendChild(list);
     picker.appendChild(group);
@@ -101,6 +105,27 @@
   wrapper.parentNode.insertBefore(picker, wrapper);
   wrapper.hidden = true;
   form.classList.add("has-variant-buttons");
+
+  // Left and right arrows (Home, End) move between a row's buttons that can be picked, as in a
+  // toolbar; Tab still reaches each of them, and Enter or Space picks.
+  var STEPS = { ArrowRight: 1, ArrowLeft: -1, Home: "first", End: "last" };
+
+  function moveFocus(event, items) {
+    var step = STEPS[event.key];
+    if (step === undefined) return;
+    var enabled = items
+      .map(function (item) {
+        return item.button;
+      })
+      .filter(function (button) {
+        return !button.disabled;
+      });
+    var index = enabled.indexOf(document.activeElement);
+    if (index < 0 || !enabled.length) return;
+    var next = step === "first" ? 0 : step === "last" ? enabled.length - 1 : index + step;
+    enabled[(next + enabled.length) % enabled.length].focus();
+    event.preventDefault();
+  }
 
   function choose(row, value) {
     chosen[row] = value;

@@ -1,6 +1,6 @@
 """The variant picker in Chromium (issue 18): a buyer picks a hijab's colour with the keyboard alone,
-on a desktop and on a phone-sized screen; price, stock state and picture follow; a sold-out colour
-cannot be picked; the colour chosen is what lands in the cart. With two option types, picking a
+on a desktop and on a phone-sized screen (Tab, or the arrow keys along a row); price, stock state
+and picture follow; a sold-out colour cannot be picked; the colour chosen is what lands in the cart. With two option types, picking a
 colour whose chosen size is sold out moves the size to one in stock. Without JavaScript the same
 form is a plain select (tests/storefront/test_variants.py)."""
 
@@ -73,6 +73,20 @@ def test_a_colour_picked_by_keyboard_alone_sets_price_stock_and_picture_and_is_w
             " + g.firstElementChild.offsetLeft) < 2; }"
         )
         assert f"varian={variants['Sage'].pk}" in page.url
+
+    with journey.step("3b panah kiri dan kanan berpindah di baris warna, melewati yang habis"):
+        focused = page.locator(":focus")
+        for key, expected in [
+            ("Home", "Hitam"),
+            ("ArrowLeft", "Sage"),
+            ("Home", "Hitam"),
+            ("ArrowRight", "Navy"),
+            ("ArrowRight", "Mocca"),
+            ("End", "Sage"),
+        ]:
+            page.keyboard.press(key)
+            expect(focused).to_have_text(re.compile(f"^{expected}"))
+        expect(colour(page, "Sage")).to_have_attribute("aria-pressed", "true")  # moving the focus picks nothing
 
     with journey.step("4 menambah ke keranjang dengan keyboard"):
         tab_to(page, "form.add-to-cart button[type=submit]")
