@@ -21,8 +21,16 @@ TASKS_IN_WEB=false on the web servers and `manage.py qcluster` where the tasks s
 
 import gc
 import os
+from pathlib import Path
+
+import environ
 
 from tokoku import web_tasks
+
+# WEB_CONCURRENCY is read before the application loads .env (tokoku/settings.py), so this file reads
+# it too, the same way: the environment wins, and a test run never reads a developer's .env.
+if not environ.Env().bool("TOKOKU_TESTING", default=False):
+    environ.Env.read_env(Path(__file__).resolve().parent / ".env", overwrite=False)
 
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 timeout = 60
