@@ -179,7 +179,7 @@ class Product(index.Indexed, ClusterableModel):
                 .values_list("option1", "option2", "sku", "is_active", "price")
             )
             lowest = min((row[4] for row in rows if row[3]), default=self.price)
-            words = variant_words(row[:4] for row in rows)
+            words = variant_words(self.option_names, (row[:4] for row in rows))
             if (lowest, words) != (self.price, self.variant_words):
                 self.price, self.variant_words, self.updated_at = lowest, words, timezone.now()
                 Product.objects.filter(pk=self.pk).update(price=lowest, variant_words=words, updated_at=self.updated_at)

@@ -85,11 +85,12 @@ def name_both(line):
         line.product_id = ProductVariant.objects.values_list("product_id", flat=True).get(pk=line.variant_id)
 
 
-def variant_words(variants):
-    """What search knows of a product's options: the option values and SKUs of its active variants
-    ("Navy L HV-NAVY-L …"), each once, so "hijab navy" finds a hijab whose name and description
-    never say navy. `variants` are (option1, option2, sku, is_active) rows in the product's order."""
-    seen = {}
+def variant_words(option_names, variants):
+    """What search knows of a product's options: the option types, then the option values and SKUs
+    of its active variants ("Warna Ukuran Navy L HV-NAVY-L …"), each once, so "hijab navy" and
+    "gamis ukuran xl" find products whose name and description never say so. `variants` are
+    (option1, option2, sku, is_active) rows in the product's order."""
+    seen = {name.casefold(): name for name in option_names if name}
     for option1, option2, sku, is_active in variants:
         if is_active:
             for value in (option1, option2, sku):

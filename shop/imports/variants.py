@@ -365,7 +365,10 @@ def summarise(product, variants):
     product.price = min(active or [price for price, *_rest in variants])
     product.is_active = bool(active)
     product.variant_words = (
-        variant_words((option1, option2, sku, is_active) for _price, is_active, option1, option2, sku in variants)
+        variant_words(
+            product.option_names,
+            ((option1, option2, sku, is_active) for _price, is_active, option1, option2, sku in variants),
+        )
         if product.has_options
         else ""
     )

@@ -14,16 +14,18 @@ def fill_variant_words(apps, schema_editor):
     rows = (
         ProductVariant.objects.exclude(product__option1_name="", product__option2_name="")
         .order_by("product_id", "sort_order", "pk")
-        .values_list("product_id", "option1", "option2", "sku", "is_active")
+        .values_list("product_id", "product__option1_name", "product__option2_name", "option1", "option2", "sku", "is_active")
     )
     of_product = {}
-    for product_id, *variant in rows.iterator(chunk_size=2000):
-        of_product.setdefault(product_id, []).append(variant)
+    for product_id, name1, name2, *variant in rows.iterator(chunk_size=2000):
+        of_product.setdefault(product_id, ((name1, name2), []))[1].append(variant)
     table = schema_editor.quote_name(Product._meta.db_table)
     # Data, not schema: a cursor, since MariaDB refuses schema_editor.execute() in RunPython's transaction.
     with schema_editor.connection.cursor() as cursor:
-        for product_id, variants in of_product.items():
-            cursor.execute(f"UPDATE {table} SET variant_words = %s WHERE id = %s", [variant_words(variants), product_id])
+        for product_id, (names, variants) in of_product.items():
+            cursor.execute(
+                f"UPDATE {table} SET variant_words = %s WHERE id = %s", [variant_words(names, variants), product_id]
+            )
 
 
 class Migration(migrations.Migration):

@@ -189,7 +189,7 @@ def test_a_product_with_options_is_sent_with_the_words_of_its_variants(meili, ca
     hijab.save()  # as the admin saves it, after its variant rows
 
     (documents,) = meili.bodies("POST", f"/indexes/{INDEX}/documents")[-1:]
-    assert documents[0]["variant_words"] == f"Hitam {hijab.sku}-V1 Navy {hijab.sku}-V2"
+    assert documents[0]["variant_words"] == f"Warna Hitam {hijab.sku}-V1 Navy {hijab.sku}-V2"
 
 
 def test_the_index_is_created_with_its_settings_once_per_process(meili, coffee, category):

@@ -43,10 +43,11 @@ def shelf(category, admin_user):
 
 @pytest.mark.django_db
 def test_a_buyer_finds_the_hijab_by_its_colour(client, shelf):
-    assert shelf.variant_words.split()[:2] == ["Hitam", "HJB-VOAL-HITAM"]
+    assert shelf.variant_words.split()[:3] == ["Warna", "Hitam", "HJB-VOAL-HITAM"]
     assert found(client, "hijab navy") == ["Hijab Voal"]
     assert set(found(client, "navy")) == {"Hijab Voal", "Gamis Katun"}
     assert found(client, "hijab dusty pink") == ["Hijab Voal"]
+    assert found(client, "hijab warna navy") == ["Hijab Voal"]
     assert found(client, "hijab ungu") == []
 
 
@@ -106,7 +107,7 @@ def test_the_migration_fills_the_words_of_products_that_had_options(category):
         executor.migrate([("shop", "0019_every_line_names_a_variant")])
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
-        assert Product.objects.get(pk=hijab.pk).variant_words == f"Hitam {hijab.sku}-V1"
+        assert Product.objects.get(pk=hijab.pk).variant_words == f"Warna Hitam {hijab.sku}-V1"
         assert Product.objects.get(pk=plain.pk).variant_words == ""
     finally:
         executor = MigrationExecutor(connection)
