@@ -141,6 +141,7 @@ class CatalogPage(RoutablePageMixin, Page):
         context = {"product": product, "gallery": [item.image for item in gallery]}
         if product.has_options:
             context["choice"] = variant_choice(product, gallery, wanted=request.GET.get("varian"))
+            context["gallery"] = context["choice"]["pictures"]
         return self.render(request, context_overrides=context, template="shop/product_detail.html")
 
 

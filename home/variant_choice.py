@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from shop.catalog.models import PRODUCT_PAGE_RENDITIONS, variants_with_pictures
 from shop.core.money import discount_percent, format_rupiah
 
 
@@ -38,24 +39,35 @@ def stock_text(stock, available):
 def variant_choice(product, gallery_items, wanted=None):
     """The page's choice for `product` (which has options): `gallery_items` are its ProductImage
     rows in gallery order; `wanted` the variant id the address asks for (?varian=), chosen when it
-    can be bought, else the first variant that can."""
-    # A picture whose caption is an option value ("Navy") shows the variants with that value: the
-    # owner says which picture is which colour without a picture field per variant.
-    pictures = {}
+    can be bought, else the first variant that can. "pictures" is the gallery the page shows: the
+    product's pictures, then those of its variants that the gallery does not already hold."""
+    pictures = [item.image for item in gallery_items]
+    position_of_image = {}
+    for position, image in enumerate(pictures):
+        position_of_image.setdefault(image.pk, position)
+    # A picture whose caption is an option value ("Navy") shows the variants with that value, when
+    # the variant has no picture of its own.
+    position_of_caption = {}
     for position, item in enumerate(gallery_items):
-        pictures.setdefault((item.caption or "").strip().casefold(), position)
+        position_of_caption.setdefault((item.caption or "").strip().casefold(), position)
     offered = []
-    for variant in product.variants.order_by("sort_order", "pk"):
+    for variant in variants_with_pictures(PRODUCT_PAGE_RENDITIONS).filter(product=product):
         variant.product = product  # display_name and label read it: no query per variant
         available = variant.is_active and variant.stock > 0
+        if variant.image is not None and variant.image.pk not in position_of_image:
+            position_of_image[variant.image.pk] = len(pictures)
+            pictures.append(variant.image)
         values = [value.strip().casefold() for value in (variant.label, variant.option1, variant.option2) if value]
+        picture = position_of_image[variant.image.pk] if variant.image is not None else None
+        if picture is None:
+            picture = next((position_of_caption[value] for value in values if value in position_of_caption), None)
         offered.append(
             VariantOption(
                 variant=variant,
                 available=available,
                 price_text=format_rupiah(variant.price),
                 stock_text=stock_text(variant.stock, available),
-                picture=next((pictures[value] for value in values if value in pictures), None),
+                picture=picture,
             )
         )
     buyable = [option for option in offered if option.available]
@@ -64,6 +76,7 @@ def variant_choice(product, gallery_items, wanted=None):
     prices = [option.variant.price for option in buyable] or [product.price]
     option_names = (product.option1_name, product.option2_name)
     return {
+        "pictures": pictures,
         "variants": offered,
         "selected": selected,
         "available": bool(buyable),

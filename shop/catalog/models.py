@@ -83,12 +83,27 @@ def pictures_with_renditions(filter_specs):
     """A product's pictures with their renditions read in one query, not one per picture: with
     Wagtail's rendition cache cold (a restart, another server) a page would otherwise cost a query
     for each picture it shows."""
-    renditions = get_image_model().get_rendition_model().objects.filter(filter_spec__in=filter_specs)
     return (
         ProductImage.objects.select_related("image")
-        .prefetch_related(models.Prefetch("image__renditions", queryset=renditions, to_attr="prefetched_renditions"))
+        .prefetch_related(renditions_of("image", filter_specs))
         .order_by("sort_order")
     )
+
+
+def variants_with_pictures(filter_specs):
+    """A product's variants in the owner's order, each with its own picture (if any) and that
+    picture's renditions, in two queries however many variants there are."""
+    return (
+        ProductVariant.objects.select_related("image")
+        .prefetch_related(renditions_of("image", filter_specs))
+        .order_by("sort_order", "pk")
+    )
+
+
+def renditions_of(image_field, filter_specs):
+    """A Prefetch of the renditions of the picture in `image_field`, where Wagtail's image tag reads them."""
+    renditions = get_image_model().get_rendition_model().objects.filter(filter_spec__in=filter_specs)
+    return models.Prefetch(f"{image_field}__renditions", queryset=renditions, to_attr="prefetched_renditions")
 
 
 class Product(index.Indexed, ClusterableModel):
@@ -245,7 +260,12 @@ class ProductImage(Orderable):
     image = models.ForeignKey(
         "wagtailimages.Image", verbose_name=_("gambar"), on_delete=models.CASCADE, related_name="+"
     )
-    caption = models.CharField(_("keterangan"), max_length=200, blank=True)
+    caption = models.CharField(
+        _("keterangan"),
+        max_length=200,
+        blank=True,
+        help_text=_("Bila sama dengan salah satu pilihan (misalnya Navy), gambar ini tampil saat pembeli memilihnya."),
+    )
 
     class Meta(Orderable.Meta):
         verbose_name = _("gambar produk")

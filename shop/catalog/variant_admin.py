@@ -85,6 +85,7 @@ def variant_panels():
         FieldRowPanel([FieldPanel("option1"), FieldPanel("option2")]),
         FieldRowPanel([FieldPanel("sku"), FieldPanel("price"), FieldPanel("weight_grams")]),
         FieldRowPanel([FieldPanel("opening_stock"), FieldPanel("current_stock"), FieldPanel("is_active")]),
+        FieldPanel("image"),
     ]
 
 

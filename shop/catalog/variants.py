@@ -35,6 +35,15 @@ class ProductVariant(Orderable):
     weight_grams = models.PositiveIntegerField(_("berat (gram)"), default=0)
     stock = models.IntegerField(_("stok"), default=0, editable=False)
     is_active = models.BooleanField(_("aktif"), default=True)
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("gambar"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Tampil saat pembeli memilih varian ini. Boleh dikosongkan."),
+    )
 
     class Meta(Orderable.Meta):
         verbose_name = _("varian")

@@ -27,7 +27,7 @@ from PIL import Image as PILImage
 from wagtail.images import get_image_model
 from wagtail.models import Collection
 
-from shop.catalog.models import ProductImage
+from shop.catalog.models import ProductImage, ProductVariant
 from shop.core.storage import private_storage
 
 MAX_ARCHIVE_BYTES = 100 * 1048576
@@ -329,6 +329,23 @@ def attach_pictures(rows, archive, *, actor, next_orders):
             order += 1
     ProductImage.objects.bulk_create(items)
     return len(items)
+
+
+def give_variants_their_pictures(assignments):
+    """Each variant of `assignments` ([(variant, SHA-1)], variants saved, pictures attached) gets
+    the picture its row named first: a colour's own picture, shown when a buyer picks it."""
+    if not assignments:
+        return
+    found = {}
+    rows = get_image_model().objects.filter(file_hash__in={sha1 for _variant, sha1 in assignments})
+    for pk, sha1 in rows.order_by("pk").values_list("pk", "file_hash"):
+        found.setdefault(sha1, pk)
+    changed = {}
+    for variant, sha1 in assignments:
+        if found.get(sha1) and variant.image_id != found[sha1]:
+            variant.image_id = found[sha1]
+            changed[variant.pk] = variant
+    ProductVariant.objects.bulk_update(list(changed.values()), ["image"])
 
 
 def product_collection():

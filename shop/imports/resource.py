@@ -20,7 +20,7 @@ from import_export.instance_loaders import BaseInstanceLoader
 from shop.catalog.models import MAX_PRICE, Product
 from shop.imports.columns import HEADERS, KEYS, ROW_NUMBER
 from shop.imports.export import export_rows
-from shop.imports.pictures import attach_pictures, galleries
+from shop.imports.pictures import attach_pictures, galleries, give_variants_their_pictures
 from shop.imports.variants import VariantRows, parent_of
 from shop.imports.widgets import (
     CategoryWidget,
@@ -369,6 +369,7 @@ class ProductResource(resources.ModelResource):
             self.pictures_added += attach_pictures(
                 self.picture_rows, self.pictures, actor=self.actor, next_orders=next_orders
             )
+        give_variants_their_pictures(self.variant_rows.variant_pictures)
 
     def row_note(self, index):
         """(changed columns, stock delta, pictures added) of the index-th row (from 1) of the last chunk."""

@@ -105,7 +105,8 @@ def notes():
             "Produk bervarian (misalnya hijab dalam beberapa warna): satu baris per varian. Semua barisnya "
             "memakai SKU induk yang sama (SKU produknya) dan jenis pilihan yang sama; nama, kategori, harga coret "
             "dan deskripsi diambil dari baris pertamanya. SKU, harga, berat, stok dan status aktif tiap baris "
-            "adalah milik variannya; harga produk adalah harga varian termurah. Lihat contoh hijab di lembar Produk."
+            "adalah milik variannya; harga produk adalah harga varian termurah. Gambar pertama di baris sebuah "
+            "varian menjadi gambar varian itu, yang tampil saat pembeli memilihnya. Lihat contoh hijab di lembar Produk."
         ),
         _(
             "Gambar: kumpulkan foto produk dalam satu berkas .zip (boleh di dalam folder), tulis nama berkasnya di "

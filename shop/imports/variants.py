@@ -69,6 +69,7 @@ class VariantRows:
         self.group_skus = {}
         self.new_products, self.changed_products, self.dirty = {}, {}, {}
         self.new_variants, self.changed_variants, self.levels, self.pictures = [], {}, [], {}
+        self.variant_pictures = []  # [(variant, SHA-1 of the first picture of its row)]
         if dataset is None or not dataset.height:
             return
         skus = {SKU_WIDGET.clean(value) for value in dataset["sku"]} - {""}
@@ -137,6 +138,8 @@ class VariantRows:
         wanted = self.pictures.setdefault(id(product), (product, {}))[1]
         new_pictures = [p for p in pictures if p.sha1 not in known and p.sha1 not in wanted]
         wanted.update((p.sha1, p) for p in new_pictures)
+        if pictures and product.has_options:
+            self.variant_pictures.append((variant, pictures[0].sha1))
         resource.row_notes[index] = (changes if not new_variant else [], stock_delta, len(new_pictures))
         if new_variant:
             return RowResult.IMPORT_TYPE_NEW

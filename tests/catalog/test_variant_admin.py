@@ -7,6 +7,7 @@ from django.urls import reverse
 from shop.models import Product, ProductVariant, StockMovement
 from tests import factories
 from tests.helpers import assert_ledger_balances, processed_order, signed_in
+from tests.storefront.test_page_queries import picture
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
@@ -295,3 +296,16 @@ def test_cs_layer_1_sees_the_variant_count_but_cannot_edit_variants(hijab, cs1_u
     rows = existing_rows(hijab, {"HJB-VOAL-NAVY": {"price": "1"}})
     client.post(edit_url(hijab), product_data(hijab.category) | variant_rows(rows, 6))
     assert ProductVariant.objects.get(sku="HJB-VOAL-NAVY").price == 49_000
+
+
+def test_an_owner_gives_a_colour_a_picture_of_its_own(hijab, admin_user):
+    navy_picture = picture("Hijab navy")
+    owner = signed_in(admin_user)
+    rows = existing_rows(hijab, {"HJB-VOAL-NAVY": {"image": str(navy_picture.pk)}})
+
+    response = owner.post(edit_url(hijab), product_data(hijab.category) | variant_rows(rows, 6))
+
+    assert response.status_code == 302, form_errors(response)
+    assert ProductVariant.objects.get(sku="HJB-VOAL-NAVY").image_id == navy_picture.pk
+    assert ProductVariant.objects.filter(product=hijab, image__isnull=False).count() == 1
+    assert "Hijab navy" in owner.get(edit_url(hijab)).content.decode()

@@ -2,6 +2,7 @@
 refused by name), its example is a snack in the snack category, and products get their pictures in
 bulk from a .zip uploaded next to the spreadsheet."""
 
+import hashlib
 import io
 import zipfile
 
@@ -15,7 +16,7 @@ from shop.imports import jobs as product_import
 from shop.imports import pictures
 from shop.imports.cleanup import clear_old_import_files
 from shop.imports.report import report_rows
-from shop.models import Product, ProductImage, ProductImport, StockMovement
+from shop.models import Product, ProductImage, ProductImport, ProductVariant, StockMovement
 from tests import factories
 from tests.factories import import_row, product_sheet
 from tests.helpers import IMPORT_URL, workbook
@@ -411,3 +412,40 @@ def test_the_zip_is_kept_privately_and_deleted_with_the_old_files(importer, sett
     settings.IMPORT_FILES_KEEP_DAYS = 0
     assert clear_old_import_files() == 1
     assert not private_storage.exists(name)
+
+
+def test_the_first_picture_of_a_variants_row_becomes_that_colours_picture(importer):
+    headers = [*factories.IMPORT_HEADERS, *VARIANT_HEADERS, "Gambar"]
+
+    def colour_row(sku, colour, names):
+        return [*import_row(sku, "Hijab Voal", "", 45_000, "", 120, 3), "HJB", "Warna", colour, "", "", names]
+
+    files = {
+        "semua.jpg": picture(),
+        "hitam.jpg": picture(colour=(0, 0, 0)),
+        "navy.jpg": picture(colour=(0, 0, 128)),
+    }
+    rows = [
+        colour_row("HJB-HIT", "Hitam", "hitam.jpg; semua.jpg"),
+        colour_row("HJB-NAV", "Navy", "navy.jpg"),
+        colour_row("HJB-SAG", "Sage", ""),
+    ]
+    upload(importer, product_sheet(rows, headers=headers), pictures_zip(files))
+    importer.post(f"{IMPORT_URL}{ProductImport.objects.latest('pk').pk}/konfirmasi/")
+
+    hijab = Product.objects.get(sku="HJB")
+    sha1 = {name: hashlib.sha1(data).hexdigest() for name, data in files.items()}
+    assert [item.image.file_hash for item in hijab.gallery.order_by("sort_order")] == [
+        sha1["hitam.jpg"],
+        sha1["semua.jpg"],
+        sha1["navy.jpg"],
+    ]
+    own = {v.option1: v.image.file_hash if v.image else None for v in hijab.variants.select_related("image")}
+    assert own == {"Hitam": sha1["hitam.jpg"], "Navy": sha1["navy.jpg"], "Sage": None}
+
+    # Sage now names a picture the hijab already has: it becomes Sage's, and the gallery keeps three.
+    rows[2] = colour_row("HJB-SAG", "Sage", "navy.jpg")
+    upload(importer, product_sheet(rows, headers=headers), pictures_zip(files))
+    importer.post(f"{IMPORT_URL}{ProductImport.objects.latest('pk').pk}/konfirmasi/")
+    assert ProductVariant.objects.get(sku="HJB-SAG").image.file_hash == sha1["navy.jpg"]
+    assert hijab.gallery.count() == 3 and Image.objects.count() == 3

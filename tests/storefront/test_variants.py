@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shop.checkout.services import complete_checkout
-from shop.models import CartItem, Order, OrderLine, ProductImage
+from shop.models import CartItem, Order, OrderLine, ProductImage, ProductVariant
 from shop.notifications.outbox import deliver_notifications
 from shop.orders.errors import OrderError
 from shop.shipping.quotes import Destination, shipping_option
@@ -103,6 +103,38 @@ def test_a_picture_captioned_with_a_colour_shows_that_colour(client, hijab):
 
     assert by_id[variants["Navy"].pk]["picture"] == 1
     assert by_id[variants["Hitam"].pk]["picture"] is None  # the product's own pictures stay
+
+
+def test_a_colours_own_picture_is_shown_for_it_and_joins_the_gallery(client, hijab):
+    product, variants = hijab
+    everything, navy_too = picture("semua"), picture("navy di galeri")
+    ProductImage.objects.create(product=product, image=everything, sort_order=0)
+    ProductImage.objects.create(product=product, image=navy_too, caption="Navy", sort_order=1)
+    ProductVariant.objects.filter(pk=variants["Navy"].pk).update(image=picture("navy sendiri"))
+    ProductVariant.objects.filter(pk=variants["Sage"].pk).update(image=everything)
+
+    html = page_of(client, product)
+    by_id = {item["id"]: item for item in picker_data(html)["variants"]}
+
+    assert by_id[variants["Navy"].pk]["picture"] == 2, "its own picture wins over a caption, after the gallery"
+    assert by_id[variants["Sage"].pk]["picture"] == 0, "a picture already in the gallery is not shown twice"
+    assert by_id[variants["Hitam"].pk]["picture"] is None
+    assert len(re.findall(r'<figure class="product-gallery-item" id="gambar-\d+"', html)) == 3
+
+
+def test_a_product_page_costs_the_same_queries_with_2_or_6_colours_with_their_own_pictures(client, catalog_page):
+    two, two_colours = factories.make_variant_product([("Hitam", 1), ("Navy", 1)])
+    six, six_colours = factories.make_variant_product()
+    for variant in [*two_colours.values(), *six_colours.values()]:
+        ProductVariant.objects.filter(pk=variant.pk).update(image=picture(variant.label))
+    page_of(client, two), page_of(client, six)  # renditions made once
+
+    counts = []
+    for product in (two, six):
+        with CaptureQueriesContext(connection) as captured:
+            page_of(client, product)
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
 
 
 def test_a_product_whose_colours_are_all_sold_out_offers_nothing_to_add(client, catalog_page):
