@@ -142,8 +142,15 @@
     render(true);
   }
 
+  // When some variants have a picture, one without shows the product's first picture again, rather
+  // than keeping the picture of the colour chosen before it.
+  var somePictured = variants.some(function (variant) {
+    return variant.picture !== null && variant.picture !== undefined;
+  });
+
   function showPicture(position, smooth) {
-    if (!gallery || position === null || position === undefined) return;
+    if (position === null || position === undefined) position = somePictured ? 0 : null;
+    if (!gallery || position === null) return;
     var figure = document.getElementById("gambar-" + (position + 1));
     if (!figure) return;
     // Only the gallery scrolls sideways: scrollIntoView would also move the page to it.

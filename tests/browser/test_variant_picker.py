@@ -123,3 +123,20 @@ def test_a_colour_sold_out_in_the_size_chosen_moves_the_size(journey, catalog_pa
         expect(page.locator("select[name=variant]")).to_have_value(str(variants["Hitam / M"].pk))
         expect(page.locator("[data-variant-stock]")).to_have_text("Stok tinggal 3")
         expect(page.locator("form.add-to-cart button[type=submit]")).to_be_enabled()
+
+
+def test_a_colour_without_a_picture_of_its_own_shows_the_first_picture_again(journey, hijab):
+    from playwright.sync_api import expect
+
+    product, _variants = hijab
+    page = journey.page_for("pembeli")
+    page.set_viewport_size(DESKTOP)
+    gallery_at = "() => document.querySelector('.product-gallery').scrollLeft"
+
+    with journey.step("1 Sage menampilkan gambarnya, Hitam kembali ke gambar pertama"):
+        page.goto(journey.url(product.get_absolute_url()))
+        colour(page, "Sage").click()
+        page.wait_for_function(f"() => ({gallery_at})() > 0")
+        colour(page, "Hitam").click()
+        expect(colour(page, "Hitam")).to_have_attribute("aria-pressed", "true")
+        page.wait_for_function(f"() => ({gallery_at})() === 0")
