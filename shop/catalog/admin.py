@@ -16,6 +16,7 @@ from shop.catalog.variant_admin import (
     check_variants,
     fill_from_product,
     opening_stock_for_new_variants,
+    release_taken_values,
     validation_error_for_option_names,
     variant_panels,
 )
@@ -97,6 +98,8 @@ class ProductForm(WagtailAdminModelForm):
     def save(self, commit=True):
         skipped = self.without_variants()
         try:
+            if commit and self.names_options:
+                release_taken_values(self.formsets["variants"])
             return super().save(commit)
         finally:
             self.formsets.update({name: formset for name, formset in skipped.items() if formset is not None})

@@ -20,7 +20,7 @@ from modelcluster.forms import BaseChildFormSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel
 
-from shop.catalog.variants import ProductVariant
+from shop.catalog.variants import ProductVariant, release_variant_values
 from shop.inventory.services import set_opening_stock
 
 SKU_MAX_LENGTH = ProductVariant._meta.get_field("sku").max_length
@@ -59,6 +59,15 @@ class VariantForm(WagtailAdminModelForm):
         else:
             del self.fields["opening_stock"]
             self.fields["current_stock"].initial = self.instance.stock
+
+    def validate_unique(self):
+        # SKUs are checked between rows and against the shop by assign_skus, which knows the rows
+        # that give theirs up in this save (two rows swapping SKUs).
+        exclude = self._get_validation_exclusions() | {"sku"}
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except forms.ValidationError as error:
+            self._update_errors(error)
 
     def is_blank_new_row(self):
         """An added row left untouched is not a variant (Django skips it on save too)."""
@@ -162,6 +171,8 @@ def assign_skus(forms_, product_sku, refuse):
     with another row or another product's variant (compared without case, as MariaDB does)."""
     ok = True
     taken = {}
+    # Rows whose SKU changes give their old one up in this save: another row may take it.
+    leaving = [form.instance.pk for form in forms_ if form.instance.pk and "sku" in form.changed_data]
     for form in forms_:
         sku = form.cleaned_data.get("sku")
         if sku:
@@ -177,7 +188,7 @@ def assign_skus(forms_, product_sku, refuse):
             + [slug for value in (form.cleaned_data["option1"], form.cleaned_data["option2"]) if (slug := _slug(value))]
         )[:SKU_MAX_LENGTH]
         candidate, n = stem, 1
-        while candidate.casefold() in taken or sku_in_use(candidate, form.instance):
+        while candidate.casefold() in taken or sku_in_use(candidate, form.instance, leaving):
             n += 1
             suffix = f"-{n}"
             candidate = stem[: SKU_MAX_LENGTH - len(suffix)] + suffix
@@ -185,7 +196,7 @@ def assign_skus(forms_, product_sku, refuse):
         taken[candidate.casefold()] = form
     for form in forms_:
         sku = form.cleaned_data["sku"]
-        if form.has_changed() and "sku" in form.changed_data and sku_in_use(sku, form.instance):
+        if form.has_changed() and "sku" in form.changed_data and sku_in_use(sku, form.instance, leaving):
             refuse(form, _("SKU %(sku)s sudah dipakai produk atau varian lain.") % {"sku": sku}, "sku")
             ok = False
     return ok
@@ -195,8 +206,8 @@ def _slug(value):
     return re.sub(r"[^A-Z0-9]+", "-", value.upper()).strip("-")
 
 
-def sku_in_use(sku, variant):
-    return ProductVariant.objects.filter(sku__iexact=sku).exclude(pk=variant.pk).exists()
+def sku_in_use(sku, variant, leaving=()):
+    return ProductVariant.objects.filter(sku__iexact=sku).exclude(pk=variant.pk).exclude(pk__in=leaving).exists()
 
 
 def fill_from_product(formset, price, weight_grams):
@@ -206,6 +217,19 @@ def fill_from_product(formset, price, weight_grams):
             form.instance.price = price
         if not form.cleaned_data.get("weight_grams"):
             form.instance.weight_grams = weight_grams
+
+
+def release_taken_values(formset):
+    """Rows saved one by one must not meet each other's old SKU or options: an owner swapping Hitam
+    and Navy between two rows, or renaming Navy to Hitam and Hitam to Hitam Pekat, would otherwise
+    fail on the first row saved. The rows that change them let go of their old values first (in the
+    save's transaction); check_variants has made sure the new values clash with nothing."""
+    moving = [
+        form.instance
+        for form in live_forms(formset)
+        if form.instance.pk and {"sku", "option1", "option2"} & set(form.changed_data)
+    ]
+    release_variant_values(moving)
 
 
 def opening_stock_for_new_variants(formset, product, actor):

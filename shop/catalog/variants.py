@@ -14,7 +14,8 @@ and filters keep reading one column.
 
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Sum
+from django.db.models import Sum, Value
+from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.models import Orderable
@@ -106,3 +107,15 @@ def variant_words(option_names, variants):
                 if value:
                     seen.setdefault(value.casefold(), value)
     return " ".join(seen.values())
+
+
+def release_variant_values(variants):
+    """Before `variants` are saved with SKUs or options that other variants of the same save give
+    up (two colours swapped between their SKUs), each holds a SKU and option of its own for a
+    moment, so that no row-by-row unique check meets another variant's old value. Call inside the
+    save's transaction. The invisible separator cannot be typed into an admin field or an import
+    cell by accident."""
+    pks = [variant.pk for variant in variants if variant.pk]
+    if pks:
+        own = Concat(Value("\u2063"), Cast("pk", output_field=models.CharField()))
+        ProductVariant.objects.filter(pk__in=pks).update(sku=own, option1=own)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from import_export.results import RowResult
 
 from shop.catalog.models import Product, ProductVariant
-from shop.catalog.variants import variant_words
+from shop.catalog.variants import release_variant_values, variant_words
 from shop.imports.columns import ROW_NUMBER
 from shop.imports.widgets import Paragraphs, SkuWidget, TextWidget
 from shop.imports.writes import assign_slugs, clean_rich_text, fill_missing_ids, update_products, update_rows
@@ -70,6 +70,7 @@ class VariantRows:
         self.new_products, self.changed_products, self.dirty = {}, {}, {}
         self.new_variants, self.changed_variants, self.levels, self.pictures = [], {}, [], {}
         self.variant_pictures = []  # [(variant, SHA-1 of the first picture of its row)]
+        self.moved = set()  # pks of variants whose SKU or options change: see release_variant_values
         if dataset is None or not dataset.height:
             return
         skus = {SKU_WIDGET.clean(value) for value in dataset["sku"]} - {""}
@@ -303,6 +304,8 @@ class VariantRows:
             self.changed_products.setdefault(id(product), product)
             if {"price", "is_active", "sku", "option1", "option2"} & set(changed):
                 self.dirty[id(product)] = product
+            if {"sku", "option1", "option2"} & set(changed):
+                self.moved.add(variant.pk)
         return changed
 
     # -- writing ----------------------------------------------------------------------------
@@ -324,6 +327,8 @@ class VariantRows:
             fill_missing_ids(created)
         for variant in self.new_variants:
             variant.product_id = variant._import_product.pk
+        moved = [variant for pk, variant in self.changed_variants.items() if pk in self.moved]
+        release_variant_values(moved)
         update_rows(ProductVariant, list(self.changed_variants.values()), list(VARIANT_FIELDS.values()))
         if self.new_variants:
             ProductVariant.objects.bulk_create(self.new_variants)

@@ -309,3 +309,34 @@ def test_an_owner_gives_a_colour_a_picture_of_its_own(hijab, admin_user):
     assert ProductVariant.objects.get(sku="HJB-VOAL-NAVY").image_id == navy_picture.pk
     assert ProductVariant.objects.filter(product=hijab, image__isnull=False).count() == 1
     assert "Hijab navy" in owner.get(edit_url(hijab)).content.decode()
+
+
+@pytest.mark.parametrize(
+    "changes, expected",
+    [
+        (
+            {"HJB-VOAL-HITAM": {"option1": "Navy"}, "HJB-VOAL-NAVY": {"option1": "Hitam"}},
+            {"HJB-VOAL-HITAM": "Navy", "HJB-VOAL-NAVY": "Hitam"},
+        ),
+        (
+            {"HJB-VOAL-HITAM": {"option1": "Hitam Pekat"}, "HJB-VOAL-NAVY": {"option1": "Hitam"}},
+            {"HJB-VOAL-HITAM": "Hitam Pekat", "HJB-VOAL-NAVY": "Hitam"},
+        ),
+        (
+            {"HJB-VOAL-HITAM": {"sku": "HJB-VOAL-NAVY"}, "HJB-VOAL-NAVY": {"sku": "HJB-VOAL-HITAM"}},
+            {"HJB-VOAL-NAVY": "Hitam", "HJB-VOAL-HITAM": "Navy"},
+        ),
+    ],
+    ids=["colours swapped", "renamed in a chain", "SKUs swapped"],
+)
+def test_colours_or_skus_passed_between_rows_save_in_one_go(hijab, admin_user, changes, expected):
+    stock = dict(ProductVariant.objects.values_list("pk", "stock"))
+    rows = existing_rows(hijab, changes)
+
+    response = signed_in(admin_user).post(edit_url(hijab), product_data(hijab.category) | variant_rows(rows, 6))
+
+    assert response.status_code == 302, form_errors(response)
+    options = dict(ProductVariant.objects.values_list("sku", "option1"))
+    assert {sku: options[sku] for sku in expected} == expected
+    assert dict(ProductVariant.objects.values_list("pk", "stock")) == stock, "each row keeps its stock"
+    assert_ledger_balances()

@@ -241,3 +241,20 @@ def test_the_preview_shows_the_parent_of_each_variant_row(importer):
     job = ProductImport.objects.get()
     page = importer.get(f"{IMPORT_URL}{job.pk}/").content.decode()
     assert "Produk induk" in page and "Varian: Dusty Pink" in page
+
+
+def test_two_colours_swapped_between_their_skus_import_in_one_go(admin_user):
+    run(hijab_rows(), admin_user)
+    before = dict(ProductVariant.objects.values_list("sku", "pk"))
+    rows = hijab_rows()
+    rows[0] = variant_row("HJB-HIT", "HJB", "Navy", price=45_000)
+    rows[1] = variant_row("HJB-NAV", "HJB", "Hitam", price=46_000)
+
+    job = run(rows, admin_user)
+
+    assert job.status == ProductImport.Status.DONE, job.message
+    options = dict(ProductVariant.objects.values_list("sku", "option1"))
+    assert (options["HJB-HIT"], options["HJB-NAV"], options["HJB-MAR"]) == ("Navy", "Hitam", "Maroon")
+    assert dict(ProductVariant.objects.values_list("sku", "pk")) == before, "each SKU keeps its stock and history"
+    assert "Hitam" in Product.objects.get(sku="HJB").variant_words
+    assert_ledger_balances()
