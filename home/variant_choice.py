@@ -54,11 +54,12 @@ def variant_choice(product, gallery_items, wanted=None):
     for variant in variants_with_pictures(PRODUCT_PAGE_RENDITIONS).filter(product=product):
         variant.product = product  # display_name and label read it: no query per variant
         available = variant.is_active and variant.stock > 0
-        if variant.image is not None and variant.image.pk not in position_of_image:
+        # A colour taken off sale does not add its picture to the gallery.
+        if variant.image is not None and variant.is_active and variant.image.pk not in position_of_image:
             position_of_image[variant.image.pk] = len(pictures)
             pictures.append(variant.image)
         values = [value.strip().casefold() for value in (variant.label, variant.option1, variant.option2) if value]
-        picture = position_of_image[variant.image.pk] if variant.image is not None else None
+        picture = position_of_image.get(variant.image.pk) if variant.image is not None else None
         if picture is None:
             picture = next((position_of_caption[value] for value in values if value in position_of_caption), None)
         offered.append(

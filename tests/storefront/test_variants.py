@@ -112,6 +112,7 @@ def test_a_colours_own_picture_is_shown_for_it_and_joins_the_gallery(client, hij
     ProductImage.objects.create(product=product, image=navy_too, caption="Navy", sort_order=1)
     ProductVariant.objects.filter(pk=variants["Navy"].pk).update(image=picture("navy sendiri"))
     ProductVariant.objects.filter(pk=variants["Sage"].pk).update(image=everything)
+    ProductVariant.objects.filter(pk=variants["Mocca"].pk).update(image=picture("mocca"), is_active=False)
 
     html = page_of(client, product)
     by_id = {item["id"]: item for item in picker_data(html)["variants"]}
@@ -119,6 +120,7 @@ def test_a_colours_own_picture_is_shown_for_it_and_joins_the_gallery(client, hij
     assert by_id[variants["Navy"].pk]["picture"] == 2, "its own picture wins over a caption, after the gallery"
     assert by_id[variants["Sage"].pk]["picture"] == 0, "a picture already in the gallery is not shown twice"
     assert by_id[variants["Hitam"].pk]["picture"] is None
+    assert by_id[variants["Mocca"].pk]["picture"] is None, "a colour off sale adds no picture"
     assert len(re.findall(r'<figure class="product-gallery-item" id="gambar-\d+"', html)) == 3
 
 
