@@ -75,6 +75,8 @@ WRITTEN_AGAINST = {
         "id:BigAutoField sort_order:IntegerField? product_id:ParentalKey sku:CharField option1:CharField "
         "option2:CharField price:PositiveBigIntegerField weight_grams:PositiveIntegerField stock:IntegerField "
         "is_active:BooleanField "
+        # The variant's own picture: the function neither reads nor writes it.
+        "image_id:ForeignKey? "
     ),
     "shop_stockmovement": (
         "id:BigAutoField product_id:ForeignKey variant_id:ForeignKey delta:IntegerField reason:CharField order_id:ForeignKey? "
